@@ -1,0 +1,175 @@
+/**
+ * `POST /v1/chat/completions`: auth → plan (route/model) → strategy → admission → run, streamed
+ * or not; usage in the response is the sum of every upstream call the request made.
+ */
+import type { Context } from "hono";
+import { planRequest } from "../router/plan.js";
+import { selectStrategy } from "../strategies/select.js";
+import type { StrategyContext } from "../strategies/types.js";
+import { readJson, validate } from "./body.js";
+import { completionToChunks, usageChunk } from "./chunks.js";
+import { asGatewayError, GatewayError } from "./errors.js";
+import type { GatewayHooks } from "./hooks.js";
+import { estimateTokens, explainHeaders, trackRequest } from "./lifecycle.js";
+import { clientFor, type GatewayEnv, headerRecord, openScope, requireTenant } from "./request-context.js";
+import { chatRequestSchema, type ChatRequest } from "./schemas.js";
+import { type SseItem, sseResponse } from "./sse-response.js";
+import type { ChatCompletion, ChatCompletionChunk } from "./types.js";
+
+/** Default cap on output tokens used to reserve budget when the request sets none. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+export async function handleChat(c: Context<GatewayEnv>, hooks: GatewayHooks): Promise<Response> {
+  const runtime = c.get("runtime");
+  requireTenant(c);
+  const request = validate(chatRequestSchema, await readJson(c, runtime.config.server.bodyLimitBytes));
+  return runChat(c, hooks, request);
+}
+
+/** Shared by `/v1/chat/completions` and the Responses API (which translates to a chat request). */
+export async function runChat(
+  c: Context<GatewayEnv>,
+  hooks: GatewayHooks,
+  request: ChatRequest,
+  output: ChatOutput = defaultChatOutput,
+): Promise<Response> {
+  const runtime = c.get("runtime");
+  const identity = requireTenant(c);
+  const headers = headerRecord(c);
+  const scope = openScope(c, identity, runtime.catalog);
+  const tracker = trackRequest(scope, output.endpoint, hooks, c.get("startedAt"));
+  tracker.stream = request.stream === true;
+  try {
+    const plan = await planRequest(runtime, identity, request.model, request, headers);
+    tracker.plan = plan;
+    const client = clientFor(scope, plan.node);
+    if (request.stream && !client.capabilities.streaming) {
+      throw new GatewayError(`Model "${plan.node}" does not support streaming.`, { status: 400, code: "capability_missing", param: "stream" });
+    }
+    if (request.tools?.length && !client.capabilities.tools) {
+      throw new GatewayError(`Model "${plan.node}" does not support tools.`, { status: 400, code: "capability_missing", param: "tools" });
+    }
+    const selected = selectStrategy(request, headers["x-octoroute-strategy"], plan.strategy, identity.config, client);
+    tracker.strategy = selected.strategy.name;
+    if (hooks.admit) {
+      tracker.admission = await hooks.admit({
+        requestId: scope.requestId,
+        identity,
+        endpoint: output.endpoint,
+        model: plan.node,
+        promptTokens: estimateTokens(request.messages),
+        maxOutputTokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        maxCalls: 1,
+      });
+    }
+    const progress: string[] = [];
+    let notify: (() => void) | null = null;
+    const ctx: StrategyContext = {
+      client,
+      params: selected.params,
+      signal: scope.signal,
+      emit: (ev) => {
+        progress.push(ev.message);
+        notify?.();
+      },
+    };
+
+    if (!request.stream) {
+      const completion = await selected.strategy.run(request, ctx);
+      const totals = tracker.finish(200);
+      const answered = scope.account.records.findLast((r) => r.purpose === "answer" && r.status === "ok")?.model ?? plan.node;
+      const body = output.fromCompletion({ ...completion, usage: totals.usage }, totals.costUsd);
+      return c.json(body, 200, explainHeaders(plan, selected.strategy.name, answered, totals.costUsd));
+    }
+
+    const includeUsage = request.stream_options?.include_usage === true;
+    let template = { id: `chatcmpl-${scope.requestId}`, created: Math.floor(Date.now() / 1000), model: request.model };
+    let source: AsyncIterable<ChatCompletionChunk>;
+    let answeringModel = plan.node;
+    if (selected.strategy.stream) {
+      const stream = await selected.strategy.stream(request, ctx);
+      source = stream;
+      if ("model" in stream && typeof (stream as { model?: { name?: string } }).model?.name === "string") {
+        answeringModel = (stream as unknown as { model: { name: string } }).model.name;
+      }
+    } else {
+      // Multi-call strategies: progress as SSE comments while they work, then the chosen answer.
+      const running = selected.strategy.run(request, ctx);
+      source = (async function* () {
+        let settled: ChatCompletion | undefined;
+        let failure: unknown;
+        running.then(
+          (v) => {
+            settled = v;
+            notify?.();
+          },
+          (e) => {
+            failure = e ?? new Error("strategy failed");
+            notify?.();
+          },
+        );
+        for (;;) {
+          while (progress.length) yield { id: "", object: "chat.completion.chunk", created: 0, model: "", choices: [], __comment: progress.shift()! } as ChatCompletionChunk;
+          if (failure) throw failure;
+          if (settled) break;
+          await new Promise<void>((r) => (notify = r));
+          notify = null;
+        }
+        for (const chunk of completionToChunks(settled)) yield chunk;
+      })();
+    }
+    const startedAt = c.get("startedAt");
+    const items = (async function* (): AsyncGenerator<SseItem> {
+      let first = true;
+      for await (const chunk of source) {
+        const comment = (chunk as { __comment?: string }).__comment;
+        if (comment !== undefined) {
+          yield { comment };
+          continue;
+        }
+        if (first) {
+          tracker.ttftMs = Date.now() - startedAt;
+          first = false;
+        }
+        template = { id: chunk.id || template.id, created: chunk.created || template.created, model: chunk.model || template.model };
+        if (chunk.usage !== undefined) {
+          const { usage: _drop, ...rest } = chunk;
+          yield* output.chunk(rest as ChatCompletionChunk);
+        } else yield* output.chunk(chunk);
+      }
+      const totals = scope.account.totals();
+      yield* output.streamEnd(template, totals, includeUsage);
+    })();
+    return sseResponse(items, {
+      headers: explainHeaders(plan, selected.strategy.name, answeringModel),
+      done: output.sseDone,
+      errorEvent: output.errorEvent,
+      onEnd: (outcome) => {
+        if (outcome === "cancelled") scope.abort();
+        tracker.finish(outcome === null ? 200 : outcome === "cancelled" ? 499 : outcome.status, outcome ?? undefined);
+      },
+    });
+  } catch (err) {
+    tracker.finish(asGatewayError(err).status, asGatewayError(err));
+    throw err;
+  }
+}
+
+/** How a chat result is shaped for the client (chat completions here; the Responses API supplies its own). */
+export interface ChatOutput {
+  endpoint: "chat" | "responses";
+  sseDone: boolean;
+  fromCompletion(completion: ChatCompletion, costUsd: number | null): unknown;
+  chunk(chunk: ChatCompletionChunk): Iterable<SseItem>;
+  streamEnd(template: { id: string; created: number; model: string }, totals: ReturnType<import("../telemetry/usage.js").Account["totals"]>, includeUsage: boolean): Iterable<SseItem>;
+  errorEvent?(err: GatewayError): SseItem;
+}
+
+export const defaultChatOutput: ChatOutput = {
+  endpoint: "chat",
+  sseDone: true,
+  fromCompletion: (completion) => completion,
+  chunk: (chunk) => [{ data: chunk }],
+  streamEnd: (template, totals, includeUsage) =>
+    includeUsage ? [{ data: usageChunk(template, totals.usage, { octoroute: { cost_usd: totals.costUsd } }) }] : [],
+};

@@ -1,0 +1,78 @@
+/**
+ * The end of a request, in one place: settle the admission (budgets), hand the summary to the
+ * ledger/metrics hook, and build the explanation headers. Every endpoint ends through here, so no
+ * request escapes accounting.
+ */
+import type { Plan } from "../router/types.js";
+import type { AccountTotals } from "../telemetry/usage.js";
+import type { GatewayError } from "./errors.js";
+import type { Admission, Endpoint, GatewayHooks, RequestSummary } from "./hooks.js";
+import type { CallScope } from "./request-context.js";
+
+export interface Tracker {
+  readonly scope: CallScope;
+  plan?: Plan;
+  strategy: string;
+  admission?: Admission;
+  stream: boolean;
+  ttftMs: number | null;
+  finish(status: number, error?: GatewayError | "cancelled"): AccountTotals;
+}
+
+export function trackRequest(scope: CallScope, endpoint: Endpoint, hooks: GatewayHooks, startedAt: number): Tracker {
+  let done = false;
+  const tracker: Tracker = {
+    scope,
+    strategy: "none",
+    stream: false,
+    ttftMs: null,
+    finish(status, error) {
+      const totals = scope.account.totals();
+      if (done) return totals;
+      done = true;
+      tracker.admission?.settle(totals);
+      const answered = [...scope.account.records].reverse().find((r) => r.purpose === "answer" && r.status === "ok");
+      const summary: RequestSummary = {
+        requestId: scope.requestId,
+        tenant: scope.identity.tenant,
+        keyId: scope.identity.keyId,
+        endpoint,
+        route: tracker.plan?.route,
+        routeReason: tracker.plan?.reason,
+        strategy: tracker.strategy,
+        model: answered?.model ?? tracker.plan?.node,
+        status: error === "cancelled" ? 499 : status,
+        errorCode: error === "cancelled" ? "request_cancelled" : error?.code,
+        stream: tracker.stream,
+        startedAt,
+        latencyMs: Date.now() - startedAt,
+        ttftMs: tracker.ttftMs,
+        records: scope.account.records,
+        totals,
+      };
+      try {
+        hooks.onRequestEnd?.(summary);
+      } catch {
+        /* a failing sink must never fail the request */
+      }
+      return totals;
+    },
+  };
+  return tracker;
+}
+
+/** `x-octoroute-*` headers that explain a decision. Values are ASCII-safe. */
+export function explainHeaders(plan: Plan | undefined, strategy: string, model: string | undefined, costUsd?: number | null): Record<string, string> {
+  const h: Record<string, string> = { "x-octoroute-strategy": strategy };
+  if (model) h["x-octoroute-model"] = model;
+  if (plan?.route) h["x-octoroute-route"] = plan.route;
+  if (plan?.reason) h["x-octoroute-route-reason"] = plan.reason.replace(/[^\x20-\x7e]/g, "?").slice(0, 512);
+  if (costUsd !== undefined) h["x-octoroute-cost-usd"] = costUsd === null ? "unknown" : costUsd.toFixed(10).replace(/0+$/, "").replace(/\.$/, ".0");
+  return h;
+}
+
+/** Rough token estimate (≈4 characters per token) for admission before the upstream counts. */
+export function estimateTokens(value: unknown): number {
+  const text = typeof value === "string" ? value : JSON.stringify(value ?? "");
+  return Math.ceil(text.length / 4);
+}

@@ -1,0 +1,84 @@
+/**
+ * Per-request state shared by the handlers: identity, request id, the account that collects
+ * usage, the abort signal, and the runtime snapshot the request started with.
+ */
+import type { Context } from "hono";
+import type { Catalog } from "../models/catalog.js";
+import { type MeterContext, ModelClient } from "../models/model-client.js";
+import type { Runtime } from "../runtime.js";
+import type { Identity, TenantIdentity } from "../tenants/registry.js";
+import { Account } from "../telemetry/usage.js";
+import { GatewayError } from "./errors.js";
+
+export interface GatewayVariables {
+  requestId: string;
+  runtime: Runtime;
+  identity: Identity;
+  startedAt: number;
+}
+
+export type GatewayEnv = { Variables: GatewayVariables };
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Echoes a well-formed client request id, else makes one. */
+export function requestIdFrom(header: string | undefined): string {
+  if (header && REQUEST_ID.test(header)) return header;
+  return `req_${crypto.randomUUID().replace(/-/g, "")}`;
+}
+
+/** The presented API key: `Authorization: Bearer`, `x-api-key` or `api-key`. */
+export function presentedKey(c: Context): string | undefined {
+  const auth = c.req.header("authorization");
+  if (auth) {
+    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    return m ? m[1]!.trim() : undefined;
+  }
+  return c.req.header("x-api-key") ?? c.req.header("api-key") ?? undefined;
+}
+
+export function requireTenant(c: Context<GatewayEnv>): TenantIdentity {
+  const id = c.get("identity");
+  if (id.admin) {
+    throw new GatewayError("Admin keys manage the gateway; use a tenant key to call models.", { status: 403, code: "admin_key_not_for_inference" });
+  }
+  return id;
+}
+
+export interface CallScope {
+  requestId: string;
+  identity: TenantIdentity;
+  account: Account;
+  meter: MeterContext;
+  signal: AbortSignal;
+  /** Aborts the scope's work (e.g. the stream consumer went away). */
+  abort(): void;
+}
+
+/** Lower-cased request headers (for forwarding allow-lists and routing metadata). */
+export function headerRecord(c: Context): Record<string, string> {
+  const out: Record<string, string> = {};
+  c.req.raw.headers.forEach((v, k) => {
+    out[k] = v;
+  });
+  return out;
+}
+
+export function openScope(c: Context<GatewayEnv>, identity: TenantIdentity, catalog: Catalog): CallScope {
+  const requestId = c.get("requestId");
+  const account = new Account(requestId, identity.tenant, identity.keyId);
+  const controller = new AbortController();
+  const clientSignal = c.req.raw.signal;
+  if (clientSignal) {
+    if (clientSignal.aborted) controller.abort(clientSignal.reason);
+    else clientSignal.addEventListener("abort", () => controller.abort(clientSignal.reason), { once: true });
+  }
+  const meter: MeterContext = { requestId, account, catalog, signal: controller.signal, clientHeaders: headerRecord(c) };
+  return { requestId, identity, account, meter, signal: controller.signal, abort: () => controller.abort() };
+}
+
+export function clientFor(scope: CallScope, node: string): ModelClient {
+  const n = scope.meter.catalog.get(node);
+  if (!n) throw new GatewayError(`The model "${node}" does not exist.`, { status: 404, code: "model_not_found", param: "model" });
+  return new ModelClient(n, scope.meter);
+}

@@ -1,0 +1,88 @@
+/**
+ * createApp(deps): the Hono app, runtime-agnostic. Everything runtime-specific (HTTP client,
+ * storage, clock, the loaded config) arrives through `deps`, so Node and Workers run this same app.
+ */
+import { Hono } from "hono";
+import { handleChat } from "./api/chat.js";
+import { handleCompletions, handleEmbeddings } from "./api/completions.js";
+import { asGatewayError, GatewayError } from "./api/errors.js";
+import type { GatewayHooks } from "./api/hooks.js";
+import { handleGetModel, handleListModels } from "./api/models.js";
+import { type GatewayEnv, presentedKey, requestIdFrom } from "./api/request-context.js";
+import type { Runtime } from "./runtime.js";
+
+/** A feature that mounts its own routes (usage API, dashboard, metrics, feedback...). */
+export interface GatewayPlugin {
+  name: string;
+  register(app: Hono<GatewayEnv>): void;
+}
+
+export interface AppDeps {
+  /** The current runtime; a reload swaps what this returns, requests keep the one they started with. */
+  runtime(): Runtime;
+  hooks?: GatewayHooks;
+  plugins?: GatewayPlugin[];
+}
+
+/** Paths served without an API key. */
+const PUBLIC_PATHS = new Set(["/healthz", "/", "/favicon.ico"]);
+
+export function createApp(deps: AppDeps): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  const hooks = deps.hooks ?? {};
+
+  app.use("*", async (c, next) => {
+    const requestId = requestIdFrom(c.req.header("x-request-id"));
+    c.set("requestId", requestId);
+    c.set("startedAt", Date.now());
+    c.set("runtime", deps.runtime());
+    c.header("x-request-id", requestId);
+    await next();
+    // Responses built outside `c` (streams, errors) also carry the id.
+    if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", requestId);
+  });
+
+  app.onError((err, c) => {
+    const gw = asGatewayError(err);
+    if (gw.status >= 500 && gw.code === "internal_error") console.error(`[${c.get("requestId")}] internal error:`, err);
+    const headers: Record<string, string> = { "x-request-id": c.get("requestId") ?? "" };
+    if (gw.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(gw.retryAfterSeconds)));
+    return c.json(gw.toEnvelope(), gw.status as 400, headers);
+  });
+
+  app.notFound((c) => {
+    const gw = new GatewayError(`Unknown path ${c.req.method} ${c.req.path}.`, { status: 404, code: "unknown_url" });
+    return c.json(gw.toEnvelope(), 404);
+  });
+
+  app.get("/healthz", (c) => c.json({ status: "ok", generation: c.get("runtime").generation }));
+
+  // Authentication for everything else.
+  app.use("*", async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path) || c.req.path.startsWith("/dashboard")) return next();
+    const key = presentedKey(c);
+    if (!key) {
+      throw new GatewayError("Missing API key. Send it as `Authorization: Bearer <key>`.", { status: 401, code: "missing_api_key" });
+    }
+    const identity = await c.get("runtime").tenants.resolve(key);
+    if (!identity) throw new GatewayError("Incorrect API key provided.", { status: 401, code: "invalid_api_key" });
+    c.set("identity", identity);
+    return next();
+  });
+
+  app.post("/v1/chat/completions", (c) => handleChat(c, hooks));
+  app.post("/v1/completions", (c) => handleCompletions(c, hooks));
+  app.post("/v1/embeddings", (c) => handleEmbeddings(c, hooks));
+  app.get("/v1/models", (c) => handleListModels(c));
+  app.get("/v1/models/:id{.+}", (c) => handleGetModel(c));
+
+  for (const plugin of deps.plugins ?? []) plugin.register(app);
+
+  // Known paths with the wrong method get OpenAI's envelope too.
+  for (const path of ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models"]) {
+    app.all(path, (c) => {
+      throw new GatewayError(`Method ${c.req.method} is not allowed on ${path}.`, { status: 405, code: "method_not_allowed" });
+    });
+  }
+  return app;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * `octoroute <command>`: the command line. Each command lives in its own module under `src/cli/`
+ * and is loaded only when used, so `serve` starts fast.
+ */
+const COMMANDS: Record<string, { describe: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+  serve: { describe: "run the gateway (default)", load: () => import("./cli/serve.js") },
+  sim: { describe: "run the simulated upstream alone", load: () => import("./cli/sim.js") },
+  keys: { describe: "keys mint [--tenant NAME]: mint an API key and print the config line", load: () => import("./cli/keys.js") },
+  schema: { describe: "schema [--write|--check]: the config's JSON Schema (config/schema.json)", load: () => import("./cli/schema.js") },
+  config: { describe: "config check [--config FILE]: validate a config file", load: () => import("./cli/config-check.js") },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.describe}`);
+  return `usage: octoroute <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === "--help" || first === "-h" || first === "help") {
+    process.stdout.write(usage());
+    return 0;
+  }
+  const name = !first || first.startsWith("-") ? "serve" : first;
+  const args = !first || first.startsWith("-") ? argv : rest;
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

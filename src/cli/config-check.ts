@@ -1,0 +1,18 @@
+/** `octoroute config check [--config FILE]`: validates a config and reports every problem by path. */
+import { ConfigError } from "../config/loader.js";
+import { configPathFrom, loadConfigFile } from "../node/config-file.js";
+
+export async function run(args: string[]): Promise<number> {
+  const path = configPathFrom(args, process.env);
+  try {
+    const cfg = loadConfigFile(path);
+    console.log(`${path}: ok (${Object.keys(cfg.models).length} models, ${Object.keys(cfg.routes).length} routes, ${Object.keys(cfg.tenants).length} tenants)`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 78;
+    }
+    throw err;
+  }
+}

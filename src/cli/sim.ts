@@ -1,0 +1,17 @@
+/** `octoroute sim [--port N] [--config sim.yaml]`: the simulated upstream on its own. */
+import { loadSimConfig } from "../sim/config.js";
+import { startSim } from "../sim/server.js";
+
+export async function run(args: string[]): Promise<number> {
+  const get = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i !== -1 ? args[i + 1] : undefined;
+  };
+  const cfg = get("--config");
+  const sim = await startSim({ port: Number(get("--port") ?? process.env.SIM_PORT ?? 4010), host: get("--host") ?? "127.0.0.1", ...(cfg ? loadSimConfig(cfg) : {}) });
+  console.log(`octoroute sim listening on ${sim.url} (models: ${[...sim.models.keys()].join(", ")})`);
+  const stop = () => sim.close().then(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  return await new Promise<number>(() => {});
+}

@@ -1,0 +1,273 @@
+/**
+ * The metered model client: the only way code above `providers/` calls a model. It applies the
+ * provider's retry policy, walks the node's fallback edges, and writes one UsageRecord per model
+ * tried into the request's Account — so the client's `usage` and cost are the exact sum of every
+ * upstream call a router, strategy or verifier made.
+ */
+import { GatewayError, asGatewayError, isAbortError } from "../api/errors.js";
+import type { ChatRequest, CompletionRequest, EmbeddingRequest } from "../api/schemas.js";
+import type { ChatCompletion, ChatCompletionChunk, Completion, EmbeddingResponse, Usage } from "../api/types.js";
+import type { CallOptions } from "../providers/types.js";
+import { costOf } from "../telemetry/pricing.js";
+import type { Account, CallPurpose, UsageRecord } from "../telemetry/usage.js";
+import type { Catalog, ModelNode } from "./catalog.js";
+import { retryDelayMs, sleep } from "./retry.js";
+
+export interface MeterContext {
+  requestId: string;
+  account: Account;
+  catalog: Catalog;
+  /** Aborts everything this request started (client left). */
+  signal?: AbortSignal;
+  /** Client request headers (lower-case); each provider forwards only its allow-list. */
+  clientHeaders?: Record<string, string>;
+}
+
+export interface CallSettings {
+  purpose?: CallPurpose;
+  /** A narrower signal (e.g. a strategy cancelling one branch). */
+  signal?: AbortSignal;
+}
+
+/** A stream whose usage is known once it has been read to the end. */
+export interface MeteredStream<T> extends AsyncIterable<T> {
+  /** Node that is answering (after any fallback). */
+  readonly model: ModelNode;
+  /** Upstream usage, available after the stream ended (null if the upstream sent none). */
+  usage(): Usage | null;
+}
+
+type Operation = UsageRecord["operation"];
+
+function tokensOf(usage: Usage | null | undefined) {
+  const details = usage?.prompt_tokens_details;
+  return {
+    inputTokens: usage?.prompt_tokens ?? 0,
+    outputTokens: usage?.completion_tokens ?? 0,
+    cachedTokens: (details?.cached_tokens as number | undefined) ?? 0,
+    cacheWriteTokens: (details?.cache_write_tokens as number | undefined) ?? 0,
+  };
+}
+
+function anySignal(signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
+  const list = signals.filter((s): s is AbortSignal => !!s);
+  if (list.length <= 1) return list[0];
+  return AbortSignal.any(list);
+}
+
+export class ModelClient {
+  constructor(
+    readonly node: ModelNode,
+    private readonly ctx: MeterContext,
+  ) {}
+
+  get capabilities() {
+    return this.node.capabilities;
+  }
+
+  /** A client for another node of the same request (same account and signal). */
+  forNode(name: string): ModelClient {
+    const node = this.ctx.catalog.get(name);
+    if (!node) throw new GatewayError(`Unknown model "${name}".`, { status: 404, code: "model_not_found", param: "model" });
+    return new ModelClient(node, this.ctx);
+  }
+
+  async chat(req: ChatRequest, settings: CallSettings = {}): Promise<ChatCompletion> {
+    return this.unary("chat", settings, (node, opts) => node.provider.chat(node.upstreamModel, withExtra(node, req), opts), (r) => r.usage);
+  }
+
+  async complete(req: CompletionRequest, settings: CallSettings = {}): Promise<Completion> {
+    return this.unary("text_completion", settings, (node, opts) => node.provider.complete(node.upstreamModel, withExtra(node, req), opts), (r) => r.usage);
+  }
+
+  async embed(req: EmbeddingRequest, settings: CallSettings = {}): Promise<EmbeddingResponse> {
+    return this.unary("embeddings", { purpose: "embedding", ...settings }, (node, opts) => node.provider.embed(node.upstreamModel, req, opts), (r) => r.usage as Usage);
+  }
+
+  chatStream(req: ChatRequest, settings: CallSettings = {}): Promise<MeteredStream<ChatCompletionChunk>> {
+    return this.stream("chat", settings, (node, opts) =>
+      node.provider.chatStream(node.upstreamModel, withExtra(node, req), { ...opts, includeUsage: node.capabilities.streamUsage }),
+    );
+  }
+
+  completeStream(req: CompletionRequest, settings: CallSettings = {}): Promise<MeteredStream<Completion>> {
+    return this.stream("text_completion", settings, (node, opts) =>
+      node.provider.completeStream(node.upstreamModel, withExtra(node, req), { ...opts, includeUsage: node.capabilities.streamUsage }),
+    );
+  }
+
+  /** This node followed by its fallback edges (each tried once, in order, no cycles). */
+  private chain(): ModelNode[] {
+    const out: ModelNode[] = [this.node];
+    const seen = new Set([this.node.name]);
+    for (const name of this.node.config.fallbacks) {
+      const fb = this.ctx.catalog.get(name);
+      if (fb && !seen.has(name)) {
+        seen.add(name);
+        out.push(fb);
+      }
+    }
+    return out;
+  }
+
+  private callOptions(node: ModelNode, signal: AbortSignal | undefined): CallOptions {
+    const headers: Record<string, string> = { "x-request-id": this.ctx.requestId };
+    const client = this.ctx.clientHeaders;
+    if (client) for (const h of node.providerConfig.forwardHeaders) if (client[h] !== undefined) headers[h] = client[h]!;
+    return { signal, headers };
+  }
+
+  private record(node: ModelNode, op: Operation, purpose: CallPurpose, fields: Partial<UsageRecord> & { usage?: Usage | null; startedAt: number }): UsageRecord {
+    const tokens = tokensOf(fields.usage);
+    const { usage: _u, ...rest } = fields;
+    const record: UsageRecord = {
+      requestId: this.ctx.requestId,
+      tenant: this.ctx.account.tenant,
+      keyId: this.ctx.account.keyId,
+      model: node.name,
+      provider: node.provider.id,
+      system: node.provider.system,
+      operation: op,
+      purpose,
+      ...tokens,
+      costUsd: costOf(node.price, tokens),
+      latencyMs: Date.now() - fields.startedAt,
+      ttftMs: null,
+      status: "ok",
+      attempts: 1,
+      streamed: false,
+      ...rest,
+    };
+    this.ctx.account.add(record);
+    return record;
+  }
+
+  /**
+   * Runs `attempt` against each node of the chain with the provider's retry policy. `attempt`
+   * resolves once the upstream has committed (a full body, or a stream's first chunk).
+   */
+  private async withRetries<T>(
+    op: Operation,
+    purpose: CallPurpose,
+    signal: AbortSignal | undefined,
+    attempt: (node: ModelNode, opts: CallOptions) => Promise<T>,
+    onSuccess: (node: ModelNode, value: T, meta: { startedAt: number; attempts: number }) => void,
+  ): Promise<{ node: ModelNode; value: T }> {
+    let lastError: GatewayError | undefined;
+    for (const node of this.chain()) {
+      const policy = node.providerConfig.retry;
+      const startedAt = Date.now();
+      let attempts = 0;
+      for (;;) {
+        attempts++;
+        try {
+          const value = await attempt(node, this.callOptions(node, signal));
+          onSuccess(node, value, { startedAt, attempts });
+          return { node, value };
+        } catch (err) {
+          if (signal?.aborted || isAbortError(err)) {
+            this.record(node, op, purpose, { startedAt, attempts, status: "cancelled", errorCode: "request_cancelled" });
+            throw err;
+          }
+          const gwErr = asGatewayError(err);
+          lastError = gwErr;
+          const delay = gwErr.retryable && attempts < policy.maxAttempts ? retryDelayMs(policy, attempts, gwErr.retryAfterSeconds) : null;
+          if (delay === null) {
+            this.record(node, op, purpose, { startedAt, attempts, status: "error", errorCode: gwErr.code });
+            break;
+          }
+          await sleep(delay, signal);
+        }
+      }
+      // Only failures of the upstream (not of the request) move on to a fallback node.
+      if (!lastError.retryable && lastError.code !== "upstream_auth_failed") throw lastError;
+    }
+    throw lastError!;
+  }
+
+  private async unary<T extends { model?: string }>(
+    op: Operation,
+    settings: CallSettings,
+    call: (node: ModelNode, opts: CallOptions) => Promise<{ value: T; ttftMs: number }>,
+    usageOf: (value: T) => Usage | undefined,
+  ): Promise<T> {
+    const purpose = settings.purpose ?? "answer";
+    const signal = anySignal([this.ctx.signal, settings.signal]);
+    const { value } = await this.withRetries(op, purpose, signal, call, (node, res, meta) => {
+      this.record(node, op, purpose, { usage: usageOf(res.value), startedAt: meta.startedAt, attempts: meta.attempts, ttftMs: res.ttftMs, responseModel: res.value.model });
+    });
+    return value.value;
+  }
+
+  private async stream<T extends { model?: string; usage?: Usage | null; choices?: unknown[] }>(
+    op: Operation,
+    settings: CallSettings,
+    open: (node: ModelNode, opts: CallOptions) => Promise<{ chunks: AsyncIterable<T>; ttftMs: number }>,
+  ): Promise<MeteredStream<T>> {
+    const purpose = settings.purpose ?? "answer";
+    const signal = anySignal([this.ctx.signal, settings.signal]);
+    // The first chunk is read inside the retry loop: a stream that fails before it produced
+    // anything is retried like any other failure; once a chunk exists, the stream is committed.
+    const { node, value } = await this.withRetries(
+      op,
+      purpose,
+      signal,
+      async (n, opts) => {
+        const opened = await open(n, opts);
+        const iterator = opened.chunks[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        return { iterator, first, ttftMs: opened.ttftMs, startedAt: Date.now() };
+      },
+      () => {},
+    );
+    const startedAt = value.startedAt - value.ttftMs;
+    const self = this;
+    let usage: Usage | null = null;
+    let recorded = false;
+    let deltas = 0;
+    let responseModel: string | undefined;
+    const finish = (status: UsageRecord["status"], errorCode?: string) => {
+      if (recorded) return;
+      recorded = true;
+      // Without upstream usage (upstream can't report it, or the stream was cut), count the
+      // chunks we forwarded as output tokens: an estimate, but never a silent zero.
+      const reported = usage ?? (deltas > 0 ? { prompt_tokens: 0, completion_tokens: deltas, total_tokens: deltas } : null);
+      self.record(node, op, purpose, { usage: reported, startedAt, ttftMs: value.ttftMs, status, errorCode, streamed: true, responseModel });
+    };
+    return {
+      model: node,
+      usage: () => usage,
+      async *[Symbol.asyncIterator]() {
+        let step = value.first;
+        try {
+          while (!step.done) {
+            const chunk = step.value;
+            responseModel ??= chunk.model;
+            if (chunk.usage) usage = chunk.usage;
+            if (chunk.choices && chunk.choices.length > 0) {
+              deltas++;
+              yield chunk;
+            }
+            step = await value.iterator.next();
+          }
+          finish("ok");
+        } catch (err) {
+          const gw = asGatewayError(err);
+          finish(signal?.aborted || isAbortError(err) ? "cancelled" : "error", gw.code);
+          throw err;
+        } finally {
+          if (!recorded) {
+            // The consumer stopped early (client disconnect, strategy cancel): cancel upstream.
+            finish("cancelled", "request_cancelled");
+            await value.iterator.return?.();
+          }
+        }
+      },
+    };
+  }
+}
+
+/** Adds the node's configured extra body fields (e.g. an MoE expert-activation knob). */
+function withExtra<T extends object>(node: ModelNode, req: T): T {
+  return node.config.extraBody ? { ...node.config.extraBody, ...req } : req;
+}

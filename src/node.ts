@@ -1,0 +1,131 @@
+/**
+ * Node entry: the Hono app on @hono/node-server with an undici pool per process, the built-in sim
+ * when the config enables it, config reload (SIGHUP, file watch) and graceful shutdown.
+ */
+import { watch, type FSWatcher } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { createApp, type GatewayPlugin } from "./app.js";
+import type { GatewayHooks } from "./api/hooks.js";
+import type { OctorouteConfig } from "./config/schema.js";
+import { loadConfigFile, loadPriceCatalog } from "./node/config-file.js";
+import { undiciHttpClient } from "./node/undici-http.js";
+import { buildRuntime, type Runtime } from "./runtime.js";
+import { type SimServer, startSim } from "./sim/server.js";
+import { loadSimConfig } from "./sim/config.js";
+
+export interface GatewayOptions {
+  /** A parsed config, or a path to load (and watch, when `watch` is set). */
+  config: OctorouteConfig | string;
+  /** Overrides `server.port` (0 = any free port). */
+  port?: number;
+  host?: string;
+  hooks?: GatewayHooks;
+  plugins?: GatewayPlugin[];
+  /** Start the sim when the config enables it (default true). */
+  startSim?: boolean;
+  /** Reload the config file on change (only with a path). */
+  watch?: boolean;
+  /** Called on shutdown after the server stopped accepting and in-flight requests finished. */
+  onShutdown?: Array<() => Promise<void> | void>;
+  log?: (msg: string) => void;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  server: ServerType;
+  sim?: SimServer;
+  runtime(): Runtime;
+  /** Re-reads the config file and swaps the runtime atomically; returns the error, if any. */
+  reload(): Error | null;
+  /** Stop accepting, let in-flight requests finish (up to the grace period), release everything. */
+  close(): Promise<void>;
+  inFlight(): number;
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const configPath = typeof opts.config === "string" ? opts.config : undefined;
+  const initial = typeof opts.config === "string" ? loadConfigFile(opts.config) : opts.config;
+  const http = undiciHttpClient({
+    connections: Math.max(...Object.values(initial.providers).map((p) => p.connections), 16),
+    connectTimeoutMs: Math.max(...Object.values(initial.providers).map((p) => p.timeouts.connectMs), 1000),
+  });
+
+  let sim: SimServer | undefined;
+  if (initial.sim.enabled && opts.startSim !== false) {
+    sim = await startSim({ host: initial.sim.host, port: initial.sim.port, ...(initial.sim.config ? loadSimConfig(initial.sim.config) : {}) });
+    log(`octoroute sim listening on ${sim.url}`);
+  }
+
+  let current = buildRuntime(initial, http, configPath ? loadPriceCatalog(initial, configPath) : {});
+  const reload = (): Error | null => {
+    if (!configPath) return new Error("config was not loaded from a file");
+    try {
+      const next = loadConfigFile(configPath);
+      current = buildRuntime(next, http, loadPriceCatalog(next, configPath));
+      log(`config reloaded (generation ${current.generation})`);
+      return null;
+    } catch (err) {
+      log(`config reload failed, keeping the previous config: ${(err as Error).message}`);
+      return err as Error;
+    }
+  };
+
+  const app = createApp({ runtime: () => current, hooks: opts.hooks, plugins: opts.plugins });
+  let inFlight = 0;
+  let idleResolvers: Array<() => void> = [];
+  const server = serve({ fetch: app.fetch, port: opts.port ?? initial.server.port, hostname: opts.host ?? initial.server.host });
+  // In-flight = requests whose response has not closed yet (streams included); shutdown waits on it.
+  server.on("request", (_req, res) => {
+    inFlight++;
+    res.once("close", finishOne);
+  });
+  function finishOne() {
+    inFlight--;
+    if (inFlight === 0) {
+      for (const r of idleResolvers) r();
+      idleResolvers = [];
+    }
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host ?? initial.server.host;
+
+  let watcher: FSWatcher | undefined;
+  if (configPath && opts.watch) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    watcher = watch(configPath, () => {
+      clearTimeout(timer);
+      timer = setTimeout(reload, 100);
+    });
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      watcher?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if (inFlight === 0) (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        const grace = setTimeout(() => {
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          resolve();
+        }, current.config.server.shutdownGraceMs);
+        const waitIdle = new Promise<void>((r) => (inFlight === 0 ? r() : idleResolvers.push(r)));
+        waitIdle.then(() => {
+          clearTimeout(grace);
+          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        });
+      });
+      for (const fn of opts.onShutdown ?? []) await fn();
+      await http.close().catch(() => http.destroy());
+      await sim?.close();
+    })());
+
+  return { url: `http://${host}:${port}`, port, server, sim, runtime: () => current, reload, close, inFlight: () => inFlight };
+}

@@ -1,0 +1,169 @@
+/**
+ * Transport policy shared by all adapters: first-byte and idle timeouts around an HttpClient call,
+ * mapping of network failures to GatewayError, and reading JSON bodies. Retries and fallbacks live
+ * above, in the ModelClient.
+ */
+import { GatewayError, isAbortError } from "../api/errors.js";
+import type { TimeoutsConfig } from "../config/providers.js";
+import { type ErrorFormat, upstreamConnectionError, upstreamHttpError, upstreamMalformed, upstreamTimeout } from "./errors.js";
+import type { HttpClient } from "./http.js";
+
+export interface TransportTarget {
+  providerId: string;
+  http: HttpClient;
+  timeouts: TimeoutsConfig;
+  errorFormat: ErrorFormat;
+  /** Secrets to scrub from any message derived from the upstream. */
+  secrets: Array<string | undefined>;
+}
+
+export interface OpenedBody {
+  /** Body chunks, each awaited under the idle timeout. The first chunk is already read. */
+  chunks: AsyncIterable<Uint8Array>;
+  ttftMs: number;
+  status: number;
+  header(name: string): string | undefined;
+}
+
+type TimeoutPhase = "first_byte" | "idle";
+
+/**
+ * Sends a request and waits for the first body byte under `firstByteMs`; the returned iterable
+ * yields the rest under `idleMs` between chunks. Non-2xx statuses throw the mapped GatewayError.
+ */
+export async function openBody(
+  target: TransportTarget,
+  req: { url: string; method: "GET" | "POST"; headers: Record<string, string>; body?: string },
+  signal: AbortSignal | undefined,
+): Promise<OpenedBody> {
+  const controller = new AbortController();
+  let timedOut: TimeoutPhase | null = null;
+  const onAbort = () => controller.abort(signal?.reason);
+  if (signal) {
+    if (signal.aborted) throw signal.reason ?? new DOMException("aborted", "AbortError");
+    signal.addEventListener("abort", onAbort, { once: true });
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (phase: TimeoutPhase, ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = phase;
+      controller.abort();
+    }, ms);
+  };
+  const cleanup = () => {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  };
+  const mapFailure = (err: unknown): unknown => {
+    if (timedOut) return upstreamTimeout(target.providerId, timedOut);
+    if (signal?.aborted) return err;
+    if (err instanceof GatewayError) return err;
+    if (isAbortError(err)) return err;
+    return upstreamConnectionError(target.providerId, err);
+  };
+
+  const started = Date.now();
+  arm("first_byte", target.timeouts.firstByteMs);
+  let res;
+  try {
+    res = await target.http.request({ ...req, signal: controller.signal });
+  } catch (err) {
+    cleanup();
+    throw mapFailure(err);
+  }
+  const iterator = res.body[Symbol.asyncIterator]();
+  let first: IteratorResult<Uint8Array>;
+  try {
+    first = await iterator.next();
+  } catch (err) {
+    cleanup();
+    res.cancel();
+    throw mapFailure(err);
+  }
+  const ttftMs = Date.now() - started;
+  if (res.status < 200 || res.status >= 300) {
+    // Read the (small) error body to carry the upstream's message.
+    let text = first.done ? "" : new TextDecoder().decode(first.value);
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        text += new TextDecoder().decode(next.value);
+        if (text.length > 16_384) break;
+      }
+    } catch {
+      /* the message is best effort */
+    }
+    cleanup();
+    res.cancel();
+    throw upstreamHttpError(target.providerId, res.status, text, target.errorFormat, { retryAfter: res.header("retry-after"), secrets: target.secrets });
+  }
+  arm("idle", target.timeouts.idleMs);
+
+  const chunks: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]() {
+      let pending: IteratorResult<Uint8Array> | null = first;
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        cleanup();
+      };
+      return {
+        async next(): Promise<IteratorResult<Uint8Array>> {
+          if (pending) {
+            const p = pending;
+            pending = null;
+            if (p.done) finish();
+            else arm("idle", target.timeouts.idleMs);
+            return p;
+          }
+          try {
+            const r = await iterator.next();
+            if (r.done) finish();
+            else arm("idle", target.timeouts.idleMs);
+            return r;
+          } catch (err) {
+            finish();
+            throw mapFailure(err);
+          }
+        },
+        async return(): Promise<IteratorResult<Uint8Array>> {
+          finish();
+          controller.abort();
+          res.cancel();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+  return { chunks, ttftMs, status: res.status, header: res.header };
+}
+
+/** Sends a request and parses the whole JSON body. */
+export async function requestJson<T>(
+  target: TransportTarget,
+  req: { url: string; method: "GET" | "POST"; headers: Record<string, string>; body?: string },
+  signal: AbortSignal | undefined,
+): Promise<{ value: T; ttftMs: number }> {
+  const opened = await openBody(target, req, signal);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of opened.chunks) {
+    parts.push(c);
+    size += c.length;
+  }
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  const text = new TextDecoder().decode(all);
+  try {
+    return { value: JSON.parse(text) as T, ttftMs: opened.ttftMs };
+  } catch {
+    throw upstreamMalformed(target.providerId, "body is not valid JSON");
+  }
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Tests talk HTTP on loopback to real servers started in-process on port 0, so files run in
+// parallel safely; timeouts are generous because CI machines are shared and small.
+export default defineConfig({
+  test: {
+    include: ["tests/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    reporters: ["default"],
+  },
+});
