@@ -32,10 +32,17 @@ export const simSchema = z.strictObject({
   config: z.string().optional(),
 });
 
+/** The embedded database (SQLite file) shared by the ledger, stored responses and router state. */
+export const databaseSchema = z.strictObject({
+  /** File path, relative to the working directory; `:memory:` keeps nothing across restarts. */
+  path: z.string().default("data/octoroute.db"),
+});
+
 export const configSchema = z
   .strictObject({
     server: serverSchema.default(serverSchema.parse({})),
     sim: simSchema.default(simSchema.parse({})),
+    database: databaseSchema.default(databaseSchema.parse({})),
     providers: z.record(nameSchema, providerSchema),
     /** Path of the price catalog; models without their own price look it up there. */
     priceCatalog: z.string().optional(),

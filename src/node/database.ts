@@ -1,0 +1,50 @@
+/**
+ * The embedded database: one SQLite file per path, opened once per process and shared by every
+ * feature that stores something (usage ledger, stored responses, router state). SQLite runs as
+ * WebAssembly (node-sqlite3-wasm), so nothing is compiled or downloaded at install time.
+ * WAL needs shared memory that the WASM file layer lacks, so the file is opened in exclusive
+ * locking mode: one gateway process owns its database file.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import sqlite from "node-sqlite3-wasm";
+
+export type Database = InstanceType<typeof sqlite.Database>;
+
+const open = new Map<string, Database>();
+
+/** Opens (or returns the already open) database at `path`, creating folders and file on first use. */
+export function openDatabase(path: string): Database {
+  const existing = open.get(path);
+  if (existing?.isOpen) return existing;
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new sqlite.Database(path);
+  db.exec("PRAGMA locking_mode=EXCLUSIVE");
+  db.get("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=NORMAL");
+  open.set(path, db);
+  return db;
+}
+
+/** Runs `fn` in one transaction (rolled back if it throws). */
+export function transaction<T>(db: Database, fn: () => T): T {
+  db.exec("BEGIN");
+  try {
+    const out = fn();
+    db.exec("COMMIT");
+    return out;
+  } catch (err) {
+    if (db.inTransaction) db.exec("ROLLBACK");
+    throw err;
+  }
+}
+
+export function closeDatabase(path: string): void {
+  const db = open.get(path);
+  if (db?.isOpen) db.close();
+  open.delete(path);
+}
+
+export function closeAllDatabases(): void {
+  for (const path of [...open.keys()]) closeDatabase(path);
+}
