@@ -2,6 +2,9 @@
  * A real stack for end-to-end tests: the sim on a free loopback port, the gateway on another, and
  * the official `openai` SDK pointed at the gateway. Nothing is mocked.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import OpenAI from "openai";
 import type { GatewayHooks } from "../../src/api/hooks.js";
 import type { GatewayPlugin } from "../../src/app.js";
@@ -21,6 +24,8 @@ const HASH_ADMIN = "sha256:bc50b70aed04de61ab5db72f98fe935a36cdea0ed31c93bf6c5f7
 export function baseConfig(simUrl: string): Record<string, unknown> {
   return {
     server: { port: 0, adminKeys: [HASH_ADMIN], shutdownGraceMs: 5000 },
+    // Each stack gets its own database file, so test files never share state.
+    database: { path: join(mkdtempSync(join(tmpdir(), "octoroute-test-")), "octoroute.db") },
     providers: {
       sim: {
         type: "openai",
