@@ -27,6 +27,13 @@ describe("config", () => {
     expect(() => parseConfig(readFileSync("config/octoroute.example.yaml", "utf8"), {})).not.toThrow();
   });
 
+  it("accepts the documented real-provider configs once their key is set", () => {
+    const openai = parseConfig(readFileSync("config/openai.example.yaml", "utf8"), { OPENAI_API_KEY: "sk-test-value" });
+    expect(openai.providers.openai!.apiKey).toBe("sk-test-value");
+    const anthropic = parseConfig(readFileSync("config/anthropic.example.yaml", "utf8"), { ANTHROPIC_API_KEY: "sk-ant-test" });
+    expect(anthropic.providers.anthropic!.type).toBe("anthropic");
+  });
+
   it("names the path of every problem", () => {
     const cfg = baseConfig("http://127.0.0.1:1/v1") as { tenants: Record<string, { keys: unknown[] }>; models: Record<string, { provider: string }> };
     cfg.tenants["team-b"]!.keys[0] = "not-a-hash";
