@@ -1,9 +1,9 @@
 /**
- * Transport policy shared by all adapters: first-byte and idle timeouts around an HttpClient call,
+ * Transport policy shared by all adapters: connect, first-byte and idle timeouts around an HttpClient call,
  * mapping of network failures to GatewayError, and reading JSON bodies. Retries and fallbacks live
  * above, in the ModelClient.
  */
-import { GatewayError, isAbortError } from "../api/errors.js";
+import { GatewayError } from "../api/errors.js";
 import type { TimeoutsConfig } from "../config/providers.js";
 import { type ErrorFormat, upstreamConnectionError, upstreamHttpError, upstreamMalformed, upstreamTimeout } from "./errors.js";
 import type { HttpClient } from "./http.js";
@@ -59,7 +59,11 @@ export async function openBody(
     if (timedOut) return upstreamTimeout(target.providerId, timedOut);
     if (signal?.aborted) return err;
     if (err instanceof GatewayError) return err;
-    if (isAbortError(err)) return err;
+    // The dispatcher's own connect timeout (undici) is a timeout of this attempt, not a reset.
+    if (errorCode(err) === "UND_ERR_CONNECT_TIMEOUT") return upstreamTimeout(target.providerId, "connect");
+    // Nobody asked to abort (neither the caller nor our timers): whatever it was, the upstream
+    // connection failed. Passing an AbortError up would read as "client left" and end a stream
+    // cleanly, which is exactly what must never happen.
     return upstreamConnectionError(target.providerId, err);
   };
 
@@ -139,6 +143,12 @@ export async function openBody(
     },
   };
   return { chunks, ttftMs, status: res.status, header: res.header };
+}
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === "string" ? code : undefined;
 }
 
 /** Sends a request and parses the whole JSON body. */

@@ -158,7 +158,14 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
           req.socket.destroy();
           return;
         case "stall":
-          await sleep(fault.ms ?? 600_000);
+          // Hold the request until the stall ends or the gateway gives up (no timer left behind).
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, fault.ms ?? 600_000);
+            res.once("close", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
           if (!res.writableEnded && !res.destroyed) sendJson(res, 504, errorBody("simulated stall ended"));
           return;
         default:
