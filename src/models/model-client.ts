@@ -167,7 +167,7 @@ export class ModelClient {
         } catch (err) {
           if (signal?.aborted || isAbortError(err)) {
             this.record(node, op, purpose, { startedAt, attempts, status: "cancelled", errorCode: "request_cancelled" });
-            throw err;
+            throw cancelledError(err);
           }
           const gwErr = asGatewayError(err);
           lastError = gwErr;
@@ -176,7 +176,12 @@ export class ModelClient {
             this.record(node, op, purpose, { startedAt, attempts, status: "error", errorCode: gwErr.code });
             break;
           }
-          await sleep(delay, signal);
+          try {
+            await sleep(delay, signal);
+          } catch (reason) {
+            this.record(node, op, purpose, { startedAt, attempts, status: "cancelled", errorCode: "request_cancelled" });
+            throw cancelledError(reason);
+          }
         }
       }
       // Only failures of the upstream (not of the request) move on to a fallback node.
@@ -252,8 +257,11 @@ export class ModelClient {
           }
           finish("ok");
         } catch (err) {
-          const gw = asGatewayError(err);
-          finish(signal?.aborted || isAbortError(err) ? "cancelled" : "error", gw.code);
+          if (signal?.aborted || isAbortError(err)) {
+            finish("cancelled", "request_cancelled");
+            throw cancelledError(err);
+          }
+          finish("error", asGatewayError(err).code);
           throw err;
         } finally {
           if (!recorded) {
@@ -265,6 +273,15 @@ export class ModelClient {
       },
     };
   }
+}
+
+/**
+ * The one shape of "the caller went away". An abort signal's reason can be anything (the Node
+ * adapter uses a plain string), so it is never rethrown as is: it would surface as a 500.
+ */
+function cancelledError(cause: unknown): GatewayError {
+  if (cause instanceof GatewayError && cause.code === "request_cancelled") return cause;
+  return new GatewayError("The request was cancelled.", { status: 499, code: "request_cancelled", type: "invalid_request_error", cause });
 }
 
 /** Adds the node's configured extra body fields (e.g. an MoE expert-activation knob). */
