@@ -89,6 +89,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
   const models = new Map<string, SimModelConfig>();
   for (const m of options.models ?? DEFAULT_SIM_MODELS) models.set(m.name, m);
   const faults = new FaultPlanner();
+  /** Prompt prefixes written to the simulated Anthropic prompt cache. */
+  const promptCache = new Set<string>();
   let stats = freshStats();
   const modelFor = (name: string): SimModelConfig => models.get(name) ?? { ...options.defaults, name };
 
@@ -135,7 +137,13 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     if (stats.seen.length < 100_000) stats.seen.push(requestId);
 
     const extra = ENDPOINTS.find((e) => e.path === path);
-    if (extra) return sendJson(res, 200, extra.handle(body));
+    if (extra) {
+      const out = extra.handle(body, modelFor(String(body.model ?? ""))) as { usage?: { prompt_tokens?: number; completion_tokens?: number } };
+      // Endpoints that report usage count as served tokens, like chat and completions.
+      stats.promptTokens += out?.usage?.prompt_tokens ?? 0;
+      stats.completionTokens += out?.usage?.completion_tokens ?? 0;
+      return sendJson(res, 200, out);
+    }
 
     const model = modelFor(String(body.model ?? ""));
     stats.byModel[model.name] = (stats.byModel[model.name] ?? 0) + 1;
@@ -146,11 +154,17 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     const fault = specs.length ? faults.pick(requestId, specs) : undefined;
     const stream = body.stream === true;
 
+    // The Anthropic protocol answers faults itself, with Anthropic error bodies.
+    if (path === "/messages") {
+      return handleAnthropicMessages(req, res, body, model, { generate, outputTokens, fault, stats, sleep, promptCache });
+    }
+
     if (fault) {
       switch (fault.kind) {
         case "500":
         case "502":
         case "503":
+        case "529":
           return sendJson(res, Number(fault.kind), errorBody(`simulated ${fault.kind}`), fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {});
         case "429":
           return sendJson(res, 429, errorBody("simulated rate limit", "rate_limit_error", "rate_limit_exceeded"), { "retry-after": String(fault.retryAfter ?? 1) });
@@ -174,9 +188,6 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     }
 
     if (path === "/embeddings") return handleEmbeddings(res, body, model);
-    if (path === "/messages") {
-      return handleAnthropicMessages(req, res, body, model, { generate, outputTokens, fault, stats, sleep });
-    }
     const isChat = path === "/chat/completions";
     if (!isChat && path !== "/completions") return sendJson(res, 404, errorBody(`no route POST ${url.pathname}`, "invalid_request_error"));
 

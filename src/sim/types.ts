@@ -7,6 +7,7 @@ export type FaultKind =
   | "500"
   | "502"
   | "503"
+  | "529"
   | "429"
   | "reset-before-headers"
   | "reset-after-headers"
@@ -92,5 +93,6 @@ export interface SimBehaviour {
 /** Extra JSON endpoints some behaviours bring (a PRM, a judge). */
 export interface SimEndpoint {
   path: string;
-  handle(body: Record<string, unknown>): unknown;
+  /** `model` is the sim model named in the body (its options tune the endpoint). */
+  handle(body: Record<string, unknown>, model: SimModelConfig): unknown;
 }

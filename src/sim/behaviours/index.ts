@@ -1,7 +1,14 @@
 /** Every sim behaviour by name, and the extra endpoints they bring. One line per behaviour. */
 import type { SimBehaviour, SimEndpoint } from "../types.js";
 import { chatter } from "./chatter.js";
+import { solver } from "../task-world/solver.js";
+import { judge } from "../task-world/judge.js";
+import { rewardEndpoint } from "../task-world/prm.js";
 
-export const BEHAVIOURS: Map<string, SimBehaviour> = new Map<string, SimBehaviour>([[chatter.name, chatter]]);
+export const BEHAVIOURS: Map<string, SimBehaviour> = new Map<string, SimBehaviour>([
+  [chatter.name, chatter],
+  [solver.name, solver],
+  [judge.name, judge],
+]);
 
-export const ENDPOINTS: SimEndpoint[] = [];
+export const ENDPOINTS: SimEndpoint[] = [rewardEndpoint];
