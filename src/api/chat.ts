@@ -161,8 +161,10 @@ export interface ChatOutput {
   sseDone: boolean;
   fromCompletion(completion: ChatCompletion, costUsd: number | null): unknown;
   chunk(chunk: ChatCompletionChunk): Iterable<SseItem>;
-  streamEnd(template: { id: string; created: number; model: string }, totals: ReturnType<import("../telemetry/usage.js").Account["totals"]>, includeUsage: boolean): Iterable<SseItem>;
-  errorEvent?(err: GatewayError): SseItem;
+  /** Events after the last chunk; may be async (e.g. the Responses API stores the response first). */
+  streamEnd(template: { id: string; created: number; model: string }, totals: ReturnType<import("../telemetry/usage.js").Account["totals"]>, includeUsage: boolean): Iterable<SseItem> | AsyncIterable<SseItem>;
+  /** The event(s) that end a failed stream. */
+  errorEvent?(err: GatewayError): SseItem | SseItem[];
 }
 
 export const defaultChatOutput: ChatOutput = {

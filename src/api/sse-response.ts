@@ -16,7 +16,7 @@ export interface SseResponseOptions {
   /** Called exactly once: with null on success, the error otherwise, or "cancelled". */
   onEnd(outcome: null | "cancelled" | ReturnType<typeof asGatewayError>): void;
   /** Shapes the error event (chat: `{error: ...}`; responses: its own event). */
-  errorEvent?(err: ReturnType<typeof asGatewayError>): SseItem;
+  errorEvent?(err: ReturnType<typeof asGatewayError>): SseItem | SseItem[];
 }
 
 export function sseResponse(source: AsyncIterable<SseItem>, opts: SseResponseOptions): Response {
@@ -50,7 +50,8 @@ export function sseResponse(source: AsyncIterable<SseItem>, opts: SseResponseOpt
           }
           return;
         }
-        controller.enqueue(encode(opts.errorEvent ? opts.errorEvent(gw) : { data: gw.toEnvelope() }));
+        const events = opts.errorEvent ? opts.errorEvent(gw) : { data: gw.toEnvelope() };
+        for (const ev of Array.isArray(events) ? events : [events]) controller.enqueue(encode(ev));
         controller.close();
         end(gw);
       }

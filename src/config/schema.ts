@@ -7,6 +7,7 @@ import { z } from "zod";
 import { nameSchema } from "./common.js";
 import { modelSchema } from "./models.js";
 import { providerSchema } from "./providers.js";
+import { responsesSchema } from "./responses.js";
 import { routeSchema } from "./routes.js";
 import { verifierSchema } from "./strategies.js";
 import { ledgerSchema, telemetrySchema } from "./telemetry.js";
@@ -52,6 +53,8 @@ export const configSchema = z
     tenants: z.record(nameSchema, tenantSchema),
     telemetry: telemetrySchema.optional(),
     ledger: ledgerSchema.optional(),
+    /** Stored responses of `/v1/responses` (retention, storage). */
+    responses: responsesSchema.default(responsesSchema.parse({})),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, model] of Object.entries(cfg.models)) {
