@@ -11,9 +11,9 @@ export interface ChoiceOut {
 }
 
 const tokenLogprob = (t: GenToken, withTop: boolean) => ({
-  token: t.text,
+  token: t.token ?? t.text,
   logprob: t.logprob,
-  bytes: [...new TextEncoder().encode(t.text)],
+  bytes: [...new TextEncoder().encode(t.token ?? t.text)],
   top_logprobs: withTop ? t.top.map((x) => ({ token: x.token, logprob: x.logprob, bytes: [...new TextEncoder().encode(x.token)] })) : [],
 });
 
@@ -75,7 +75,7 @@ export function completionLogprobs(tokens: Array<GenToken | { text: string; logp
     offset += t.text.length;
   }
   return {
-    tokens: tokens.map((t) => t.text),
+    tokens: tokens.map((t) => ("token" in t && t.token !== undefined ? t.token : t.text)),
     token_logprobs: tokens.map((t) => t.logprob),
     top_logprobs: tokens.map((t) => (t.logprob === null ? null : Object.fromEntries(t.top.map((x) => [x.token, x.logprob])))),
     text_offset,

@@ -49,6 +49,9 @@ export const DEFAULT_SIM_MODELS: SimModelConfig[] = [
   { name: "sim-large", ttftMs: 60, tokensPerSecond: 150, price: { input: 2.5, output: 10 }, skill: 0.85 },
   { name: "sim-fast", ttftMs: 0, tokensPerSecond: 0, price: { input: 0.05, output: 0.2 } },
   { name: "sim-embed", ttftMs: 5, price: { input: 0.02, output: 0 } },
+  // Token-level LM (GSM8K n-gram MoE); `expert_ranks: [2]` in a request = SCMoE's weak activation.
+  { name: "sim-moe", behaviour: "ngram-moe", ttftMs: 10, tokensPerSecond: 2000, price: { input: 0.5, output: 1.5 } },
+  { name: "sim-lm-tiny", behaviour: "ngram-moe", ttftMs: 5, tokensPerSecond: 4000, price: { input: 0.05, output: 0.1 }, options: { variant: "tiny" } },
 ];
 
 const freshStats = (): SimStats => ({ requests: 0, cancelled: [], cancelledAt: {}, seen: [], promptTokens: 0, completionTokens: 0, byModel: {} });

@@ -50,7 +50,10 @@ export interface SimModelConfig {
 }
 
 export interface GenToken {
+  /** Text the token adds to the output ("" for an end-of-sequence token). */
   text: string;
+  /** How the token is named in logprobs when that differs from `text` (e.g. `<|endoftext|>`). */
+  token?: string;
   logprob: number;
   top: Array<{ token: string; logprob: number }>;
 }

@@ -1,6 +1,7 @@
 /** Every sim behaviour by name, and the extra endpoints they bring. One line per behaviour. */
 import type { SimBehaviour, SimEndpoint } from "../types.js";
 import { chatter } from "./chatter.js";
+import { ngramMoe } from "../token-lm/behaviour.js";
 import { solver } from "../task-world/solver.js";
 import { judge } from "../task-world/judge.js";
 import { rewardEndpoint } from "../task-world/prm.js";
@@ -9,6 +10,7 @@ export const BEHAVIOURS: Map<string, SimBehaviour> = new Map<string, SimBehaviou
   [chatter.name, chatter],
   [solver.name, solver],
   [judge.name, judge],
+  [ngramMoe.name, ngramMoe],
 ]);
 
 export const ENDPOINTS: SimEndpoint[] = [rewardEndpoint];
