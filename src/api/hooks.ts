@@ -51,3 +51,42 @@ export interface GatewayHooks {
   admit?(req: AdmissionRequest): Promise<Admission>;
   onRequestEnd?(summary: RequestSummary): void;
 }
+
+/**
+ * Several hook sets as one (ledger, budgets, telemetry...). Admissions run in order and all settle;
+ * if a later one refuses, the earlier ones are released (settled with what was spent: nothing).
+ * `onRequestEnd` runs every sink, and one sink failing does not starve the others.
+ */
+export function composeHooks(...sets: Array<GatewayHooks | undefined>): GatewayHooks {
+  const hooks = sets.filter((h): h is GatewayHooks => h !== undefined);
+  const admits = hooks.flatMap((h) => (h.admit ? [h.admit.bind(h)] : []));
+  const ends = hooks.flatMap((h) => (h.onRequestEnd ? [h.onRequestEnd.bind(h)] : []));
+  const out: GatewayHooks = {};
+  if (admits.length === 1) out.admit = admits[0];
+  else if (admits.length > 1) {
+    out.admit = async (req) => {
+      const granted: Admission[] = [];
+      try {
+        for (const admit of admits) granted.push(await admit(req));
+      } catch (err) {
+        const nothing: AccountTotals = { usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, costUsd: 0, calls: 0 };
+        for (const a of granted) a.settle(nothing);
+        throw err;
+      }
+      return { settle: (totals) => granted.forEach((a) => a.settle(totals)) };
+    };
+  }
+  if (ends.length === 1) out.onRequestEnd = ends[0];
+  else if (ends.length > 1) {
+    out.onRequestEnd = (summary) => {
+      for (const end of ends) {
+        try {
+          end(summary);
+        } catch {
+          /* a failing sink must never fail the request or the other sinks */
+        }
+      }
+    };
+  }
+  return out;
+}

@@ -1,0 +1,207 @@
+/**
+ * The one place the OpenTelemetry SDK is wired (Node only): a tracer provider exporting spans over
+ * OTLP/HTTP, a meter provider read by Prometheus (`/metrics`) and optionally pushed over OTLP/HTTP,
+ * and the `onRequestEnd` hook that turns each finished request into one span per client request,
+ * one child span per upstream call, and metric points. Attribute shapes come from `genai.ts`.
+ *
+ * Everything happens after the response is done, from the request summary: spans get the real
+ * start times carried by the records, and the hot path pays nothing until the request has ended.
+ * Providers are private to the gateway (not registered globally), so two gateways in one process
+ * (tests) never share counters.
+ */
+import { type Attributes as OtelAttributes, type Counter, type Histogram, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { AggregationType, type IMetricReader, MeterProvider, PeriodicExportingMetricReader, type ViewOptions } from "@opentelemetry/sdk-metrics";
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
+import type { GatewayHooks, RequestSummary } from "../../api/hooks.js";
+import { type TelemetryConfig, telemetrySchema } from "../../config/telemetry.js";
+import {
+  callAttributes,
+  callMetricAttributes,
+  callSpanName,
+  DURATION_BUCKETS_S,
+  METRICS,
+  PER_TOKEN_BUCKETS_S,
+  requestAttributes,
+  requestMetricAttributes,
+  requestSpanName,
+  secondsPerOutputToken,
+  TOKEN_BUCKETS,
+} from "./genai.js";
+import { LatencyProfile } from "./idealised-latency.js";
+
+/** Remaining budget of one tenant (or key) over one period, for the `budget remaining` gauge. */
+export interface BudgetRemaining {
+  tenant: string;
+  keyId?: string;
+  period: "day" | "month";
+  remainingUsd: number;
+}
+
+export interface TelemetryOptions {
+  /** Reads the budgets' remaining USD when metrics are collected (from the budget store). */
+  budgetRemaining?: () => Iterable<BudgetRemaining>;
+  /** Gateway version for the exported resource. */
+  serviceVersion?: string;
+}
+
+/** What the Node entry holds: the hook to compose, the Prometheus text, the latency profile. */
+export interface GatewayTelemetry {
+  readonly config: TelemetryConfig;
+  readonly hooks: Required<Pick<GatewayHooks, "onRequestEnd">>;
+  /** Current metrics in Prometheus text exposition format. */
+  renderPrometheus(): Promise<string>;
+  /** Idealised per-model latency (dashboard). */
+  readonly latency: LatencyProfile;
+  /** Pushes buffered spans and metrics now. */
+  flush(): Promise<void>;
+  /** Flushes and stops the exporters. */
+  shutdown(): Promise<void>;
+}
+
+/** Builds the telemetry of one gateway from the `telemetry:` config section (defaults when absent). */
+export function startTelemetry(cfg: TelemetryConfig | undefined, opts: TelemetryOptions = {}): GatewayTelemetry {
+  const config = cfg ?? telemetrySchema.parse({});
+  const resource = resourceFromAttributes({
+    "service.name": config.serviceName,
+    ...(opts.serviceVersion ? { "service.version": opts.serviceVersion } : {}),
+  });
+  const otlp = config.otlp;
+  const base = otlp?.endpoint.replace(/\/+$/, "");
+
+  // Traces: only when a collector is configured (no tracer at all otherwise: zero cost).
+  let tracerProvider: BasicTracerProvider | undefined;
+  let tracer: Tracer | undefined;
+  if (otlp?.traces && config.sampling.ratio > 0) {
+    const exporter = new OTLPTraceExporter({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs });
+    tracerProvider = new BasicTracerProvider({
+      resource,
+      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampling.ratio) }),
+      spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxExportBatchSize: 512, maxQueueSize: 8192 })],
+    });
+    tracer = tracerProvider.getTracer("octoroute");
+  }
+
+  // Metrics: Prometheus pulls, OTLP pushes; both read the same instruments.
+  const readers: IMetricReader[] = [];
+  const prometheus = config.prometheus.enabled ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  if (prometheus) readers.push(prometheus);
+  if (otlp?.metrics) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }),
+        exportIntervalMillis: otlp.metricsIntervalMs,
+        exportTimeoutMillis: Math.min(otlp.timeoutMs, otlp.metricsIntervalMs),
+      }),
+    );
+  }
+  const meterProvider = new MeterProvider({ resource, readers, views: histogramViews() });
+  const meter = meterProvider.getMeter("octoroute");
+  const instruments = {
+    tokens: meter.createHistogram(METRICS.tokenUsage, { unit: "{token}", description: "Tokens per upstream call, by gen_ai.token.type (input/output)." }),
+    duration: meter.createHistogram(METRICS.operationDuration, { unit: "s", description: "Duration of upstream model calls." }),
+    ttfc: meter.createHistogram(METRICS.timeToFirstChunk, { unit: "s", description: "Time to the first streamed chunk of upstream calls." }),
+    perChunk: meter.createHistogram(METRICS.timePerOutputChunk, { unit: "s", description: "Decode time per output token after the first (streamed calls)." }),
+    cost: meter.createCounter(METRICS.cost, { unit: "USD", description: "Cost of upstream calls at catalog prices." }),
+    unpriced: meter.createCounter(METRICS.unpricedCalls, { description: "Upstream calls whose model has no known price (cost unknown, not 0)." }),
+    requests: meter.createCounter(METRICS.requests, { description: "Client requests by tenant, route, strategy and status." }),
+    requestDuration: meter.createHistogram(METRICS.requestDuration, { unit: "s", description: "Duration of client requests through the gateway." }),
+  };
+  if (opts.budgetRemaining) {
+    const read = opts.budgetRemaining;
+    meter
+      .createObservableGauge(METRICS.budgetRemaining, { unit: "USD", description: "Budget left in the current period, per tenant (and key)." })
+      .addCallback((result) => {
+        for (const b of read()) {
+          const attrs: OtelAttributes = { "octoroute.tenant": b.tenant, "octoroute.budget.period": b.period };
+          if (b.keyId) attrs["octoroute.key_id"] = b.keyId;
+          result.observe(b.remainingUsd, attrs);
+        }
+      });
+  }
+  const latency = new LatencyProfile();
+  const serializer = new PrometheusSerializer("", false, undefined, false, true);
+
+  const onRequestEnd = (s: RequestSummary): void => {
+    record(instruments, s);
+    for (const r of s.records) latency.add(r);
+    if (tracer) emitSpans(tracer, s);
+  };
+
+  return {
+    config,
+    hooks: { onRequestEnd },
+    latency,
+    async renderPrometheus() {
+      if (!prometheus) return "";
+      const { resourceMetrics } = await prometheus.collect();
+      return serializer.serialize(resourceMetrics);
+    },
+    async flush() {
+      await Promise.all([tracerProvider?.forceFlush(), meterProvider.forceFlush()]);
+    },
+    async shutdown() {
+      await Promise.allSettled([tracerProvider?.shutdown(), meterProvider.shutdown()]);
+    },
+  };
+}
+
+type Instruments = {
+  tokens: Histogram;
+  duration: Histogram;
+  ttfc: Histogram;
+  perChunk: Histogram;
+  cost: Counter;
+  unpriced: Counter;
+  requests: Counter;
+  requestDuration: Histogram;
+};
+
+function record(m: Instruments, s: RequestSummary): void {
+  for (const r of s.records) {
+    const attrs = callMetricAttributes(r);
+    m.tokens.record(r.inputTokens, { ...attrs, "gen_ai.token.type": "input" });
+    m.tokens.record(r.outputTokens, { ...attrs, "gen_ai.token.type": "output" });
+    m.duration.record(r.latencyMs / 1000, attrs);
+    if (r.streamed && r.ttftMs !== null && r.status === "ok") m.ttfc.record(r.ttftMs / 1000, attrs);
+    const perToken = secondsPerOutputToken(r);
+    if (perToken !== null) m.perChunk.record(perToken, attrs);
+    if (r.costUsd !== null) m.cost.add(r.costUsd, attrs);
+    else if (r.inputTokens + r.outputTokens > 0) m.unpriced.add(1, attrs);
+  }
+  const attrs = requestMetricAttributes(s);
+  m.requests.add(1, attrs);
+  m.requestDuration.record(s.latencyMs / 1000, attrs);
+}
+
+/** One SERVER span for the client request, one CLIENT child per upstream call, at their real times. */
+function emitSpans(tracer: Tracer, s: RequestSummary): void {
+  const root = tracer.startSpan(requestSpanName(s), { kind: SpanKind.SERVER, startTime: s.startedAt, attributes: requestAttributes(s) });
+  if (!root.isRecording()) return; // not sampled
+  if (s.status >= 500) root.setStatus({ code: SpanStatusCode.ERROR, message: s.errorCode });
+  const parent = trace.setSpan(ROOT_CONTEXT, root);
+  for (const r of s.records) {
+    const child = tracer.startSpan(callSpanName(r), { kind: SpanKind.CLIENT, startTime: r.startedAt, attributes: callAttributes(r) }, parent);
+    if (r.status === "error") child.setStatus({ code: SpanStatusCode.ERROR, message: r.errorCode });
+    child.end(r.startedAt + r.latencyMs);
+  }
+  root.end(s.startedAt + s.latencyMs);
+}
+
+/** Bucket boundaries recommended by the GenAI conventions instead of the SDK's generic ones. */
+function histogramViews(): ViewOptions[] {
+  const view = (instrumentName: string, boundaries: number[]): ViewOptions => ({
+    instrumentName,
+    aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries } },
+  });
+  return [
+    view(METRICS.tokenUsage, TOKEN_BUCKETS),
+    view(METRICS.operationDuration, DURATION_BUCKETS_S),
+    view(METRICS.timeToFirstChunk, DURATION_BUCKETS_S),
+    view(METRICS.timePerOutputChunk, PER_TOKEN_BUCKETS_S),
+    view(METRICS.requestDuration, DURATION_BUCKETS_S),
+  ];
+}

@@ -1,0 +1,227 @@
+/**
+ * OpenTelemetry export end to end: the gateway exports OTLP/HTTP (JSON) to a small receiver on
+ * loopback, and the spans it gets are one per client request with one child per upstream call,
+ * carrying the GenAI semantic-convention attributes, real start times, and never a key or text.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KEY_A, type Stack, startStack } from "./helpers/stack.js";
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: number | string;
+  doubleValue?: number;
+  boolValue?: boolean;
+}
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string | number;
+  endTimeUnixNano: string | number;
+  attributes: Array<{ key: string; value: OtlpValue }>;
+  status?: { code?: number };
+}
+
+/** A minimal OTLP/HTTP collector: keeps every JSON body posted to /v1/traces and /v1/metrics. */
+class Receiver {
+  readonly bodies: Record<string, string[]> = { "/v1/traces": [], "/v1/metrics": [] };
+  readonly headers: Array<Record<string, string | string[] | undefined>> = [];
+  private server!: Server;
+  url = "";
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (d) => (body += d));
+      req.on("end", () => {
+        (this.bodies[req.url ?? ""] ??= []).push(body);
+        this.headers.push(req.headers);
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  spans(): OtlpSpan[] {
+    return this.bodies["/v1/traces"]!.flatMap((b) => {
+      const doc = JSON.parse(b) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+      return doc.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+function attrs(span: OtlpSpan): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const { key, value } of span.attributes) {
+    out[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue!;
+  }
+  return out;
+}
+
+const ms = (nanos: string | number) => Number(BigInt(nanos) / 1_000_000n);
+
+const receiver = new Receiver();
+let stack: Stack;
+beforeAll(async () => {
+  await receiver.start();
+  stack = await startStack({
+    patch: (cfg) => {
+      cfg.telemetry = {
+        serviceName: "octoroute-test",
+        otlp: { endpoint: receiver.url, headers: { "x-collector-token": "collector-secret" }, metricsIntervalMs: 3_600_000 },
+      };
+    },
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+  await receiver.close();
+});
+
+describe("OTLP/HTTP export", () => {
+  const SECRET_PROMPT = "my-very-private-prompt-text";
+  let t0 = 0;
+
+  beforeAll(async () => {
+    t0 = Date.now();
+    const client = stack.client(KEY_A);
+    await client.chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: SECRET_PROMPT }] }, { headers: { "x-request-id": "otel-plain" } });
+    const stream = await client.chat.completions.create(
+      { model: "sim-large", messages: [{ role: "user", content: "stream for otel" }], stream: true, stream_options: { include_usage: true } },
+      { headers: { "x-request-id": "otel-stream" } },
+    );
+    for await (const _ of stream) void _;
+    // Fails three attempts on sim-small, then its fallback sim-fast answers: two upstream calls.
+    await client.chat.completions.create({ model: "sim-flaky", messages: [{ role: "user", content: "fallback please" }] }, { headers: { "x-request-id": "otel-fallback", "x-sim-fault": "503;times=3" } });
+    await client.embeddings.create({ model: "sim-embed", input: ["one", "two"] }, { headers: { "x-request-id": "otel-embed" } });
+    await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "via the route" }] }, { headers: { "x-request-id": "otel-route" } });
+    await stack.gateway.telemetry.telemetry.flush();
+  });
+
+  const requestSpan = (id: string) => {
+    const found = receiver.spans().filter((s) => s.kind === 2 && attrs(s)["octoroute.request_id"] === id);
+    expect(found, `one server span for ${id}`).toHaveLength(1);
+    return found[0]!;
+  };
+  const children = (parent: OtlpSpan) => receiver.spans().filter((s) => s.parentSpanId === parent.spanId).sort((a, b) => ms(a.startTimeUnixNano) - ms(b.startTimeUnixNano));
+
+  it("exports one server span per client request with GenAI and Octoroute attributes", async () => {
+    const root = requestSpan("otel-plain");
+    const a = attrs(root);
+    expect(root.name).toBe("chat sim-small");
+    expect(root.parentSpanId ?? "").toBe("");
+    expect(a["gen_ai.operation.name"]).toBe("chat");
+    expect(a["gen_ai.request.model"]).toBe("sim-small");
+    expect(a["gen_ai.response.model"]).toBe("sim-small");
+    expect(a["gen_ai.usage.input_tokens"]).toBeGreaterThan(0);
+    expect(a["gen_ai.usage.output_tokens"]).toBeGreaterThan(0);
+    expect(a["octoroute.tenant"]).toBe("team-a");
+    expect(a["octoroute.strategy"]).toBe("none");
+    expect(a["http.response.status_code"]).toBe(200);
+    const cost = ((a["gen_ai.usage.input_tokens"] as number) * 0.15 + (a["gen_ai.usage.output_tokens"] as number) * 0.6) / 1e6;
+    expect(a["octoroute.cost_usd"]).toBeCloseTo(cost, 12);
+    expect(ms(root.startTimeUnixNano)).toBeGreaterThanOrEqual(t0);
+    expect(ms(root.endTimeUnixNano)).toBeGreaterThanOrEqual(ms(root.startTimeUnixNano));
+  });
+
+  it("links a child span per upstream call, inside its parent's time, with provider and usage", () => {
+    const root = requestSpan("otel-plain");
+    const [call, ...rest] = children(root);
+    expect(rest).toHaveLength(0);
+    expect(call!.traceId).toBe(root.traceId);
+    expect(call!.kind).toBe(3); // CLIENT
+    expect(call!.name).toBe("chat sim-small");
+    const a = attrs(call!);
+    expect(a["gen_ai.provider.name"]).toBe("sim"); // the provider preset (the protocol family for plain upstreams)
+    expect(a["octoroute.provider"]).toBe("sim");
+    expect(a["gen_ai.request.model"]).toBe("sim-small");
+    expect(a["gen_ai.response.model"]).toBe("sim-small");
+    expect(a["gen_ai.usage.input_tokens"]).toBe(attrs(root)["gen_ai.usage.input_tokens"]);
+    expect(a["gen_ai.usage.output_tokens"]).toBe(attrs(root)["gen_ai.usage.output_tokens"]);
+    expect(a["octoroute.purpose"]).toBe("answer");
+    expect(ms(call!.startTimeUnixNano)).toBeGreaterThanOrEqual(ms(root.startTimeUnixNano));
+    expect(ms(call!.endTimeUnixNano)).toBeLessThanOrEqual(ms(root.endTimeUnixNano));
+  });
+
+  it("gives a failed call and its fallback one child span each, the failure marked as an error", () => {
+    const root = requestSpan("otel-fallback");
+    expect(attrs(root)["gen_ai.response.model"]).toBe("sim-fast");
+    const calls = children(root);
+    expect(calls.map((c) => attrs(c)["gen_ai.request.model"])).toEqual(["sim-flaky", "sim-fast"]);
+    expect(attrs(calls[0]!)["error.type"]).toBeTruthy();
+    expect(attrs(calls[0]!)["octoroute.attempts"]).toBe(3);
+    expect(calls[0]!.status?.code).toBe(2); // ERROR
+    expect(attrs(calls[1]!)["octoroute.status"]).toBe("ok");
+    // The usage on the request span is the sum over its calls.
+    const sum = calls.reduce((n, c) => n + (attrs(c)["gen_ai.usage.output_tokens"] as number), 0);
+    expect(attrs(root)["gen_ai.usage.output_tokens"]).toBe(sum);
+  });
+
+  it("records time to first token on streamed calls", () => {
+    const root = requestSpan("otel-stream");
+    const [call] = children(root);
+    const a = attrs(call!);
+    expect(a["octoroute.stream"]).toBe(true);
+    expect(a["octoroute.ttft_ms"]).toBeGreaterThanOrEqual(0);
+    expect(a["octoroute.ttft_ms"]).toBeLessThanOrEqual(ms(call!.endTimeUnixNano) - ms(call!.startTimeUnixNano));
+  });
+
+  it("names embeddings and routes by the conventions", () => {
+    const embed = requestSpan("otel-embed");
+    expect(embed.name).toBe("embeddings sim-embed");
+    expect(attrs(children(embed)[0]!)["gen_ai.operation.name"]).toBe("embeddings");
+    const routed = attrs(requestSpan("otel-route"));
+    expect(routed["gen_ai.request.model"]).toBe("fast");
+    expect(routed["octoroute.route"]).toBe("fast");
+    expect(routed["gen_ai.response.model"]).toBe("sim-fast");
+    expect(typeof routed["octoroute.router.decision"]).toBe("string");
+  });
+
+  it("sends the configured headers and never a key or prompt text", () => {
+    expect(receiver.headers.some((h) => h["x-collector-token"] === "collector-secret")).toBe(true);
+    const all = Object.values(receiver.bodies).flat().join("\n");
+    expect(all).not.toContain(KEY_A);
+    expect(all).not.toContain(SECRET_PROMPT);
+    expect(all).toContain("octoroute-test"); // service.name
+  });
+
+  it("pushes GenAI metrics over OTLP too", async () => {
+    await stack.gateway.telemetry.telemetry.flush();
+    const names = new Set(
+      receiver.bodies["/v1/metrics"]!.flatMap((b) => {
+        const doc = JSON.parse(b) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Array<{ name: string }> }> }> };
+        return doc.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.name)));
+      }),
+    );
+    for (const n of ["gen_ai.client.token.usage", "gen_ai.client.operation.duration", "gen_ai.client.operation.time_to_first_chunk", "octoroute.cost", "octoroute.requests"]) {
+      expect(names, n).toContain(n);
+    }
+  });
+});
+
+describe("sampling", () => {
+  it("exports no spans at ratio 0 (metrics still count)", async () => {
+    const rx = new Receiver();
+    await rx.start();
+    const s = await startStack({ patch: (cfg) => void (cfg.telemetry = { otlp: { endpoint: rx.url, metrics: false }, sampling: { ratio: 0 } }) });
+    try {
+      await s.client().chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: "unsampled" }] });
+      await s.gateway.telemetry.telemetry.flush();
+      expect(rx.spans()).toHaveLength(0);
+      expect(await s.gateway.telemetry.telemetry.renderPrometheus()).toMatch(/octoroute_requests_total\{[^}]*\} 1/);
+    } finally {
+      await s.close();
+      await rx.close();
+    }
+  });
+});
