@@ -4,6 +4,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Price } from "../config/common.js";
 import { ConfigError, parseConfig } from "../config/loader.js";
+import { parsePriceCatalog } from "../telemetry/price-catalog.js";
 import type { OctorouteConfig } from "../config/schema.js";
 
 export const DEFAULT_CONFIG_PATH = "config/octoroute.example.yaml";
@@ -30,6 +31,9 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
 export function loadPriceCatalog(config: OctorouteConfig, configPath: string): Record<string, Price> {
   if (!config.priceCatalog) return {};
   const p = isAbsolute(config.priceCatalog) ? config.priceCatalog : resolve(dirname(configPath), config.priceCatalog);
-  const raw = parseYaml(readFileSync(p, "utf8")) as { models?: Record<string, Price> } | Record<string, Price>;
-  return ((raw as { models?: Record<string, Price> }).models ?? raw) as Record<string, Price>;
+  try {
+    return parsePriceCatalog(parseYaml(readFileSync(p, "utf8")), `price catalog ${p}`);
+  } catch (err) {
+    throw new ConfigError((err as Error).message, [(err as Error).message]);
+  }
 }

@@ -1,0 +1,88 @@
+/**
+ * Accounting on Node: the usage ledger (embedded SQLite by default, PostgreSQL when `ledger.url`
+ * is set), the budget/limit counter store (in-process, its spend rebuilt from the ledger at start
+ * so it survives a restart) and the usage API, assembled from the config into hooks and plugins
+ * for `startGateway`. `close()` flushes the ledger; call it after in-flight requests finished.
+ */
+import { composeHooks, type GatewayHooks } from "../api/hooks.js";
+import { usageApi } from "../api/usage.js";
+import type { GatewayPlugin } from "../app.js";
+import type { OctorouteConfig } from "../config/schema.js";
+import { ledgerSchema } from "../config/telemetry.js";
+import type { Runtime } from "../runtime.js";
+import { Ledger } from "../telemetry/ledger/ledger.js";
+import { PostgresLedger } from "../telemetry/ledger/postgres.js";
+import { SqliteLedger } from "../telemetry/ledger/sqlite.js";
+import type { LedgerBackend } from "../telemetry/ledger/types.js";
+import { noteUnpriced } from "../telemetry/pricing.js";
+import { budgetAdmission } from "../tenants/budgets/admission.js";
+import { MemoryCounterStore } from "../tenants/budgets/memory.js";
+import { type CounterStore, keyScope, tenantScope } from "../tenants/budgets/types.js";
+import { openDatabase } from "./database.js";
+
+export interface Accounting {
+  hooks: GatewayHooks;
+  plugins: GatewayPlugin[];
+  /** Undefined when `ledger.enabled` is false. */
+  ledger?: Ledger;
+  store: CounterStore;
+  /** Flushes the ledger and releases its backend. */
+  close(): Promise<void>;
+}
+
+/** Ledger backend named by the config. */
+export function ledgerBackend(config: OctorouteConfig): LedgerBackend {
+  const lc = ledgerSchema.parse(config.ledger ?? {});
+  return lc.url ? new PostgresLedger(lc.url) : new SqliteLedger(openDatabase(config.database.path));
+}
+
+export async function startAccounting(config: OctorouteConfig, runtime: () => Runtime, log: (msg: string) => void = () => {}): Promise<Accounting> {
+  const lc = ledgerSchema.parse(config.ledger ?? {});
+  const store = new MemoryCounterStore();
+  let ledger: Ledger | undefined;
+  if (lc.enabled) {
+    const backend = ledgerBackend(config);
+    await backend.init();
+    let lastError = 0;
+    ledger = new Ledger(backend, {
+      flushIntervalMs: lc.flushIntervalMs,
+      batchRows: lc.batchRows,
+      retentionDays: lc.retentionDays,
+      retentionIntervalMs: lc.retentionIntervalMs,
+      onError: (err) => {
+        // Once a minute at most; the message names the backend, never its URL (it may hold a password).
+        if (Date.now() - lastError > 60_000) log(`ledger (${backend.kind}) write failed, rows kept for retry: ${(err as Error).message}`);
+        lastError = Date.now();
+      },
+    });
+    // Rebuild this month's spend per tenant and key, so budgets survive a restart.
+    const now = new Date();
+    for (const row of await ledger.spendSince(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))) {
+      await store.addSpend(tenantScope(row.tenant), row.day, row.costUsd);
+      await store.addSpend(keyScope(row.tenant, row.keyId), row.day, row.costUsd);
+    }
+    if (lc.retentionDays !== undefined) void ledger.cleanup().catch(() => {});
+  }
+  for (const node of runtime().catalog.nodes.values()) {
+    if (!node.price) log(`warning: model "${node.name}" has no price (config or price catalog); its cost will be reported as unknown`);
+  }
+
+  const hooks = composeHooks({
+    admit: budgetAdmission({ store, priceOf: (model) => runtime().catalog.get(model)?.price }),
+    onRequestEnd(summary) {
+      for (const r of summary.records) if (r.costUsd === null && r.status === "ok") noteUnpriced(r.model);
+      ledger?.record(summary);
+    },
+  });
+  const plugins = ledger ? [usageApi({ ledger, spend: (scope, t) => store.spend(scope, t) })] : [];
+  return {
+    hooks,
+    plugins,
+    ledger,
+    store,
+    close: async () => {
+      await ledger?.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The usage ledger: takes finished requests from the pipeline's `onRequestEnd` hook, queues their
+ * rows in memory and writes them to the backend in batches (every `flushIntervalMs`, or at once
+ * when `batchRows` are waiting), so no request ever waits for a database write. `close()` flushes
+ * what is queued; a hard crash loses at most what was queued (one flush window). A background
+ * retention cleanup deletes old rows in small slices. Runtime-agnostic: backends do the I/O.
+ */
+import type { RequestSummary } from "../../api/hooks.js";
+import { callRows, requestRow } from "./rows.js";
+import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "./types.js";
+
+export interface LedgerOptions {
+  flushIntervalMs?: number;
+  batchRows?: number;
+  retentionDays?: number;
+  retentionIntervalMs?: number;
+  /** Reports write failures (rows are kept and retried on the next flush). */
+  onError?: (err: unknown) => void;
+  now?: () => number;
+}
+
+/** Rows kept in memory when the backend keeps failing, so a dead database can't exhaust memory. */
+const MAX_QUEUED_ROWS = 200_000;
+
+export class Ledger {
+  private requests: RequestRow[] = [];
+  private calls: CallRow[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private retentionTimer: ReturnType<typeof setInterval> | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Rows dropped because the queue overflowed while the backend was failing. */
+  dropped = 0;
+  /** Rows written since start. */
+  written = 0;
+  private readonly flushIntervalMs: number;
+  private readonly batchRows: number;
+
+  constructor(
+    readonly backend: LedgerBackend,
+    private readonly opts: LedgerOptions = {},
+  ) {
+    this.flushIntervalMs = opts.flushIntervalMs ?? 100;
+    this.batchRows = opts.batchRows ?? 500;
+    if (opts.retentionDays !== undefined) {
+      this.retentionTimer = setInterval(() => void this.cleanup().catch((e) => opts.onError?.(e)), opts.retentionIntervalMs ?? 3_600_000);
+      unref(this.retentionTimer);
+    }
+  }
+
+  /** Queues the rows of one finished request. Never throws, never blocks. */
+  record(summary: RequestSummary): void {
+    if (this.closed) return;
+    if (this.pending() >= MAX_QUEUED_ROWS) {
+      this.dropped += 1 + summary.records.length;
+      return;
+    }
+    this.requests.push(requestRow(summary));
+    for (const c of callRows(summary)) this.calls.push(c);
+    const queued = this.pending();
+    if (queued >= this.batchRows) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs);
+      unref(this.timer);
+    }
+  }
+
+  /** Writes everything queued so far; resolves when it is stored (or the attempt failed). */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writing = this.writing.then(() => this.writeQueued());
+    return this.writing;
+  }
+
+  private async writeQueued(): Promise<void> {
+    if (!this.requests.length && !this.calls.length) return;
+    const requests = this.requests;
+    const calls = this.calls;
+    this.requests = [];
+    this.calls = [];
+    try {
+      await this.backend.insert(requests, calls);
+      this.written += requests.length + calls.length;
+    } catch (err) {
+      // Put the batch back in front and try again on the next flush.
+      this.requests = requests.concat(this.requests);
+      this.calls = calls.concat(this.calls);
+      this.opts.onError?.(err);
+      if (!this.closed && !this.timer) {
+        this.timer = setTimeout(() => void this.flush(), Math.max(this.flushIntervalMs, 1000));
+        unref(this.timer);
+      }
+    }
+  }
+
+  /** Rows waiting in memory (what a crash right now would lose). */
+  pending(): number {
+    return this.requests.length + this.calls.length;
+  }
+
+  /** Usage totals; flushes first so the answer includes requests that just finished. */
+  async usage(q: UsageQuery): Promise<UsageGroup[]> {
+    await this.flush();
+    return this.backend.usage(q);
+  }
+
+  async topRequests(q: Omit<UsageQuery, "groupBy">, limit: number): Promise<RequestRow[]> {
+    await this.flush();
+    return this.backend.topRequests(q, limit);
+  }
+
+  async spendSince(sinceMs: number): Promise<SpendRow[]> {
+    await this.flush();
+    return this.backend.spendSince(sinceMs);
+  }
+
+  /** Deletes rows older than the retention period. */
+  async cleanup(): Promise<number> {
+    if (this.opts.retentionDays === undefined) return 0;
+    const now = (this.opts.now ?? Date.now)();
+    return this.backend.deleteBefore(now - this.opts.retentionDays * 86_400_000);
+  }
+
+  /** Stops accepting rows, writes what is queued and closes the backend. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearInterval(this.retentionTimer);
+    if (this.pending()) await this.writeQueued();
+    await this.backend.close();
+  }
+}
+
+function unref(t: unknown): void {
+  (t as { unref?: () => void } | undefined)?.unref?.();
+}

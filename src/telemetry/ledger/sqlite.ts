@@ -1,0 +1,88 @@
+/**
+ * Ledger backend on the embedded SQLite database (`src/node/database.ts`): the default, created on
+ * first start with no set-up. Node-only. SQLite here is synchronous WebAssembly, so each batch is
+ * one short transaction with prepared statements; the Ledger calls it off the request path.
+ */
+import type { Statement } from "node-sqlite3-wasm";
+import { type Database, transaction } from "../../node/database.js";
+import {
+  assembleUsage,
+  CALLS,
+  callColumns,
+  ddl,
+  REQUESTS,
+  requestColumns,
+  requestFromRow,
+  SQLITE,
+  spendSinceSql,
+  topRequestsSql,
+  usageLatencySql,
+  usageSumsSql,
+} from "./sql.js";
+import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "./types.js";
+
+type Bind = Parameters<Statement["run"]>[0];
+
+export class SqliteLedger implements LedgerBackend {
+  readonly kind = "sqlite";
+  private insertRequest?: Statement;
+  private insertCall?: Statement;
+
+  constructor(private readonly db: Database) {}
+
+  async init(): Promise<void> {
+    for (const stmt of ddl(SQLITE)) this.db.exec(stmt);
+    const placeholders = (k: number) => Array.from({ length: k }, () => "?").join(", ");
+    this.insertRequest = this.db.prepare(`INSERT INTO ${REQUESTS} (${requestColumns.map(([c]) => c).join(", ")}) VALUES (${placeholders(requestColumns.length)})`);
+    this.insertCall = this.db.prepare(`INSERT INTO ${CALLS} (${callColumns.map(([c]) => c).join(", ")}) VALUES (${placeholders(callColumns.length)})`);
+  }
+
+  async insert(requests: RequestRow[], calls: CallRow[]): Promise<void> {
+    const req = this.insertRequest!;
+    const call = this.insertCall!;
+    transaction(this.db, () => {
+      for (const r of requests) req.run(requestColumns.map(([, get]) => get(r) ?? null) as Bind);
+      for (const c of calls) call.run(callColumns.map(([, get]) => get(c) ?? null) as Bind);
+    });
+  }
+
+  async usage(q: UsageQuery): Promise<UsageGroup[]> {
+    const sums = usageSumsSql(SQLITE, q);
+    const lat = usageLatencySql(SQLITE, q);
+    return assembleUsage(q, this.db.all(sums.sql, sums.params as Bind), this.db.all(lat.sql, lat.params as Bind));
+  }
+
+  async spendSince(sinceMs: number): Promise<SpendRow[]> {
+    const s = spendSinceSql(SQLITE, sinceMs);
+    return this.db.all(s.sql, s.params as Bind).map((r) => ({ tenant: String(r.tenant), keyId: String(r.key_id), day: String(r.day), costUsd: Number(r.cost_usd) }));
+  }
+
+  async topRequests(q: Omit<UsageQuery, "groupBy">, limit: number): Promise<RequestRow[]> {
+    const s = topRequestsSql(SQLITE, q, limit);
+    return this.db.all(s.sql, s.params as Bind).map((r) => requestFromRow(r as Record<string, unknown>));
+  }
+
+  async deleteBefore(beforeMs: number): Promise<number> {
+    // Small slices, so a large backlog never holds the (shared, synchronous) database for long.
+    let total = 0;
+    for (const table of [REQUESTS, CALLS]) {
+      for (;;) {
+        const { changes } = this.db.run(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ts < ? LIMIT 2000)`, [beforeMs]);
+        total += changes;
+        if (changes < 2000) break;
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    }
+    return total;
+  }
+
+  async counts(): Promise<{ requests: number; calls: number }> {
+    const r = this.db.get(`SELECT (SELECT COUNT(*) FROM ${REQUESTS}) AS requests, (SELECT COUNT(*) FROM ${CALLS}) AS calls`)!;
+    return { requests: Number(r.requests), calls: Number(r.calls) };
+  }
+
+  async close(): Promise<void> {
+    for (const s of [this.insertRequest, this.insertCall]) if (s && !s.isFinalized) s.finalize();
+    this.insertRequest = this.insertCall = undefined;
+  }
+}

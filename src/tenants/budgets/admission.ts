@@ -1,0 +1,62 @@
+/**
+ * Budgets and rate limits as the pipeline's `admit` hook: before any upstream call, reserve the
+ * request's worst-case cost (prompt + max output tokens at the model's price, times the calls a
+ * strategy may make) on the tenant and on the key; refuse with 429 `budget_exceeded` /
+ * `rate_limit_exceeded` and `Retry-After` when a scope would go over; settle to the actual cost
+ * when the request ends. Because the check counts reservations in flight, N concurrent requests
+ * against a nearly spent budget overspend by at most one reservation.
+ */
+import { GatewayError } from "../../api/errors.js";
+import type { Admission, AdmissionRequest } from "../../api/hooks.js";
+import type { Price } from "../../config/common.js";
+import { worstCaseCost } from "../../telemetry/pricing.js";
+import type { AccountTotals } from "../../telemetry/usage.js";
+import { type CounterStore, keyScope, type ScopePolicy, tenantScope } from "./types.js";
+
+export interface AdmissionOptions {
+  store: CounterStore;
+  /** Price of a catalog node in the current config (undefined → unknown → reserves 0 USD). */
+  priceOf(model: string): Price | undefined;
+  now?: () => number;
+}
+
+const LIMIT_WORDS: Record<string, string> = {
+  usdPerDay: "daily budget",
+  usdPerMonth: "monthly budget",
+  rpm: "requests-per-minute limit",
+  tpm: "tokens-per-minute limit",
+};
+
+/** The `admit` hook. */
+export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest) => Promise<Admission> {
+  const now = opts.now ?? Date.now;
+  return async (req) => {
+    const id = req.identity;
+    const scopes: ScopePolicy[] = [
+      { scope: tenantScope(id.tenant), budget: id.config.budget, limits: id.config.limits },
+      { scope: keyScope(id.tenant, id.keyId), budget: id.keyConfig?.budget, limits: id.keyConfig?.limits },
+    ];
+    const calls = Math.max(1, req.maxCalls);
+    const usd = worstCaseCost(opts.priceOf(req.model), req.promptTokens, req.maxOutputTokens, calls);
+    const tokens = (req.promptTokens + req.maxOutputTokens) * calls;
+    const reservation = `${req.requestId}:${Math.random().toString(36).slice(2)}`;
+    const result = await opts.store.acquire({ id: reservation, now: now(), scopes, usd, tokens });
+    if (!result.ok) {
+      const who = result.scope.startsWith("key:") ? "this API key" : `tenant "${id.tenant}"`;
+      const what = LIMIT_WORDS[result.limit] ?? result.limit;
+      const message =
+        result.code === "budget_exceeded"
+          ? `This request would exceed the ${what} of ${who}. Try again in ${result.retryAfterSeconds} s or ask for a larger budget.`
+          : `Rate limit reached: the ${what} of ${who}. Try again in ${result.retryAfterSeconds} s.`;
+      throw new GatewayError(message, { status: 429, code: result.code, retryable: result.code === "rate_limit_exceeded", retryAfterSeconds: result.retryAfterSeconds });
+    }
+    let settled = false;
+    return {
+      settle(totals: AccountTotals) {
+        if (settled) return;
+        settled = true;
+        void opts.store.settle(reservation, { usd: totals.costUsd ?? 0, tokens: totals.usage.total_tokens, now: now() }).catch(() => {});
+      },
+    };
+  };
+}

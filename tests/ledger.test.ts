@@ -1,0 +1,214 @@
+/**
+ * The usage ledger, end to end through the gateway with the official SDK, run as one suite
+ * against every backend: embedded SQLite and a real PostgreSQL server (`OCTOROUTE_TEST_PG_URL`,
+ * started by `.ci/run`; in CI a missing server fails the suite instead of skipping it). Costs must
+ * equal catalog price × the sim's reported tokens to the micro-dollar, and there must be exactly
+ * one row per client request and one per upstream call.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/node/database.js";
+import { post, type Stack, startStack } from "./helpers/stack.js";
+
+const PG_URL = process.env.OCTOROUTE_TEST_PG_URL;
+const IN_CI = process.env.CI === "true";
+
+type Row = Record<string, unknown>;
+
+interface Backend {
+  name: string;
+  /** Config patch selecting the backend. */
+  setup(): Promise<(cfg: Record<string, unknown>) => void>;
+  query(stack: Stack, sql: string, params: unknown[]): Promise<Row[]>;
+  teardown(): Promise<void>;
+}
+
+const sqlite: Backend = {
+  name: "sqlite",
+  setup: async () => () => {},
+  query: async (stack, sql, params) => openDatabase(stack.config.database.path).all(sql.replace(/\$\d+/g, "?"), params as never) as Row[],
+  teardown: async () => {},
+};
+
+function postgres(): Backend {
+  let admin: pg.Client | undefined;
+  let db: pg.Pool | undefined;
+  let dbName = "";
+  return {
+    name: "postgres",
+    async setup() {
+      // A fresh database per run, so rows of other runs never count.
+      admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      dbName = `octoroute_test_${process.pid}_${Date.now()}`;
+      await admin.query(`CREATE DATABASE ${dbName}`);
+      const url = new URL(PG_URL!);
+      url.pathname = `/${dbName}`;
+      db = new pg.Pool({ connectionString: url.toString(), max: 2 });
+      return (cfg) => {
+        cfg.ledger = { url: url.toString() };
+      };
+    },
+    query: async (_stack, sql, params) => (await db!.query(sql, params)).rows,
+    async teardown() {
+      await db?.end();
+      await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+      await admin?.end();
+    },
+  };
+}
+
+describe("the PostgreSQL test server", () => {
+  it.runIf(IN_CI)("is configured in CI (OCTOROUTE_TEST_PG_URL)", () => {
+    expect(PG_URL, "CI must start PostgreSQL (.ci/start-postgres) and export OCTOROUTE_TEST_PG_URL").toBeTruthy();
+  });
+});
+
+const backends: Backend[] = [sqlite, ...(PG_URL || IN_CI ? [postgres()] : [])];
+
+describe.each(backends)("ledger on $name", (backend) => {
+  let stack: Stack;
+  const tag = `${backend.name}-${Date.now().toString(36)}`;
+  const rows = async (table: "requests" | "calls", requestId: string) => {
+    await stack.gateway.accounting!.ledger!.flush();
+    return backend.query(stack, `SELECT * FROM octoroute_${table} WHERE request_id = $1 ORDER BY id`, [requestId]);
+  };
+  const micro = (usage: { prompt_tokens: number; completion_tokens?: number }, input: number, output: number) =>
+    (usage.prompt_tokens * input + (usage.completion_tokens ?? 0) * output) / 1e6;
+
+  beforeAll(async () => {
+    const patch = await backend.setup();
+    stack = await startStack({ patch });
+    expect(stack.gateway.accounting!.ledger!.backend.kind).toBe(backend.name);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await backend.teardown();
+  });
+
+  it("bills a chat at catalog price × reported tokens, to the micro-dollar", async () => {
+    const id = `${tag}-chat`;
+    const { data, response } = await stack
+      .client()
+      .chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: "what does this cost?" }] }, { headers: { "x-request-id": id } })
+      .withResponse();
+    const expected = micro(data.usage!, 0.15, 0.6);
+    const [req] = await rows("requests", id);
+    expect(Number(req!.cost_usd)).toBeCloseTo(expected, 12);
+    expect(Number(response.headers.get("x-octoroute-cost-usd"))).toBeCloseTo(expected, 12);
+    expect(Number(req!.input_tokens)).toBe(data.usage!.prompt_tokens);
+    expect(Number(req!.output_tokens)).toBe(data.usage!.completion_tokens);
+    expect(req).toMatchObject({ tenant: "team-a", endpoint: "chat", strategy: "none", model: "sim-small" });
+    expect(Number(req!.status)).toBe(200);
+    const calls = await rows("calls", id);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ model: "sim-small", provider: "sim", purpose: "answer", status: "ok", operation: "chat" });
+    expect(Number(calls[0]!.cost_usd)).toBeCloseTo(expected, 12);
+  });
+
+  it("bills a streamed chat from the include_usage chunk", async () => {
+    const id = `${tag}-stream`;
+    const stream = await stack.client().chat.completions.create(
+      { model: "sim-large", messages: [{ role: "user", content: "stream the bill" }], stream: true, stream_options: { include_usage: true } },
+      { headers: { "x-request-id": id } },
+    );
+    let usage;
+    for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
+    expect(usage!.completion_tokens).toBeGreaterThan(0);
+    const [req] = await rows("requests", id);
+    expect(Number(req!.cost_usd)).toBeCloseTo(micro(usage!, 2.5, 10), 12);
+    expect(Number(req!.stream)).toBe(1);
+    expect(Number(req!.output_tokens)).toBe(usage!.completion_tokens);
+    const calls = await rows("calls", id);
+    expect(calls).toHaveLength(1);
+    expect(Number(calls[0]!.streamed)).toBe(1);
+    expect(calls[0]!.ttft_ms).not.toBeNull();
+  });
+
+  it("bills completions and embeddings", async () => {
+    const cid = `${tag}-completion`;
+    const c = await stack.client().completions.create({ model: "sim-small", prompt: "Once upon a time", max_tokens: 12 }, { headers: { "x-request-id": cid } });
+    const [creq] = await rows("requests", cid);
+    expect(Number(creq!.cost_usd)).toBeCloseTo(micro(c.usage!, 0.15, 0.6), 12);
+    expect(creq!.endpoint).toBe("completions");
+
+    const eid = `${tag}-embedding`;
+    const e = await stack.client().embeddings.create({ model: "sim-embed", input: ["first text", "a second, longer text"] }, { headers: { "x-request-id": eid } });
+    const [ereq] = await rows("requests", eid);
+    expect(e.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(Number(ereq!.cost_usd)).toBeCloseTo((e.usage.prompt_tokens * 0.02) / 1e6, 12);
+    expect(ereq!.endpoint).toBe("embeddings");
+    const calls = await rows("calls", eid);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.operation).toBe("embeddings");
+  });
+
+  it("writes one call row per upstream call: a failed call and its fallback", async () => {
+    const id = `${tag}-fallback`;
+    const res = await post(stack, "/v1/chat/completions", { model: "sim-flaky", messages: [{ role: "user", content: "fall back" }] }, { "x-request-id": id, "x-sim-fault": "500;times=3" });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+    const calls = await rows("calls", id);
+    expect(calls.map((c) => [c.model, c.status])).toEqual([
+      ["sim-flaky", "error"],
+      ["sim-fast", "ok"],
+    ]);
+    expect(Number(calls[0]!.attempts)).toBe(3);
+    expect(calls[0]!.error_code).toBeTruthy();
+    const [req] = await rows("requests", id);
+    expect(Number(req!.calls)).toBe(2);
+    expect(req!.model).toBe("sim-fast");
+    expect(Number(req!.cost_usd)).toBeCloseTo(micro(body.usage, 0.05, 0.2), 12);
+  });
+
+  it("records refused and failed requests too, with their error class", async () => {
+    const id = `${tag}-refused`;
+    const res = await post(stack, "/v1/chat/completions", { model: "sim-small", messages: [{ role: "user", content: "x" }] }, { "x-request-id": id, "x-sim-fault": "500;times=10" });
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    const [req] = await rows("requests", id);
+    expect(Number(req!.status)).toBe(res.status);
+    expect(req!.error_code).toBe(((await res.json()) as { error: { code: string } }).error.code);
+  });
+
+  it("has exactly one request row per request and one call row per call under concurrency", async () => {
+    const prefix = `${tag}-burst-`;
+    const n = 40;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) => stack.client().chat.completions.create({ model: "sim-fast", messages: [{ role: "user", content: `burst ${i}` }] }, { headers: { "x-request-id": `${prefix}${i}` } })),
+    );
+    await stack.gateway.accounting!.ledger!.flush();
+    const [r] = await backend.query(stack, "SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS d FROM octoroute_requests WHERE request_id LIKE $1", [`${prefix}%`]);
+    const [c] = await backend.query(stack, "SELECT COUNT(*) AS n FROM octoroute_calls WHERE request_id LIKE $1", [`${prefix}%`]);
+    expect([Number(r!.n), Number(r!.d), Number(c!.n)]).toEqual([n, n, n]);
+  });
+
+  it("answers usage queries grouped by model and day, with percentiles", async () => {
+    const ledger = stack.gateway.accounting!.ledger!;
+    const now = Date.now();
+    const byModel = await ledger.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: ["model"], tenant: "team-a" });
+    const small = byModel.find((g) => g.group.model === "sim-small")!;
+    expect(small.requests).toBeGreaterThanOrEqual(2);
+    expect(small.latencyP50Ms).not.toBeNull();
+    expect(small.latencyP95Ms!).toBeGreaterThanOrEqual(small.latencyP50Ms!);
+    const [total] = await ledger.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: [], tenant: "team-a" });
+    expect(total!.requests).toBe(byModel.reduce((n, g) => n + g.requests, 0));
+    expect(total!.costUsd).toBeCloseTo(byModel.reduce((n, g) => n + g.costUsd, 0), 12);
+    const byDay = await ledger.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: ["day"], tenant: "team-a" });
+    expect(byDay.map((g) => g.group.day)).toContain(new Date(now).toISOString().slice(0, 10));
+    const none = await ledger.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: [], tenant: "nobody" });
+    expect(none).toEqual([]);
+  });
+
+  it("retention deletes old rows and keeps recent ones", async () => {
+    const ledger = stack.gateway.accounting!.ledger!;
+    const old = Date.now() - 40 * 86_400_000;
+    const row = { ts: old, requestId: `${tag}-ancient`, tenant: "team-a", keyId: "k", endpoint: "chat", route: null, strategy: "none", model: "sim-small", status: 200, errorCode: null, stream: false, calls: 1, inputTokens: 1, outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, costUsd: 1, latencyMs: 1, ttftMs: null };
+    await ledger.backend.insert([row], [{ ...row, seq: 0, provider: "sim", operation: "chat", purpose: "answer", status: "ok", attempts: 1, streamed: false, responseModel: null }]);
+    const before = await ledger.backend.counts();
+    const deleted = await ledger.backend.deleteBefore(Date.now() - 30 * 86_400_000);
+    expect(deleted).toBe(2);
+    const after = await ledger.backend.counts();
+    expect(after).toEqual({ requests: before.requests - 1, calls: before.calls - 1 });
+    expect(await rows("requests", `${tag}-chat`)).toHaveLength(1);
+  });
+});
