@@ -6,7 +6,7 @@
 import { hash32 } from "./random.js";
 import type { FaultKind, FaultSpec } from "./types.js";
 
-const KINDS = new Set<FaultKind>(["500", "502", "503", "429", "reset-before-headers", "reset-after-headers", "stall", "truncate", "malformed", "slow-drip"]);
+const KINDS = new Set<FaultKind>(["500", "502", "503", "529", "429", "reset-before-headers", "reset-after-headers", "stall", "truncate", "malformed", "slow-drip"]);
 
 export function parseFaultHeader(value: string | undefined): FaultSpec | undefined {
   if (!value) return undefined;
