@@ -43,7 +43,7 @@ export interface BudgetRemaining {
 
 export interface TelemetryOptions {
   /** Reads the budgets' remaining USD when metrics are collected (from the budget store). */
-  budgetRemaining?: () => Iterable<BudgetRemaining>;
+  budgetRemaining?: () => Iterable<BudgetRemaining> | Promise<Iterable<BudgetRemaining>>;
   /** Gateway version for the exported resource. */
   serviceVersion?: string;
 }
@@ -114,8 +114,8 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
     const read = opts.budgetRemaining;
     meter
       .createObservableGauge(METRICS.budgetRemaining, { unit: "USD", description: "Budget left in the current period, per tenant (and key)." })
-      .addCallback((result) => {
-        for (const b of read()) {
+      .addCallback(async (result) => {
+        for (const b of await read()) {
           const attrs: OtelAttributes = { "octoroute.tenant": b.tenant, "octoroute.budget.period": b.period };
           if (b.keyId) attrs["octoroute.key_id"] = b.keyId;
           result.observe(b.remainingUsd, attrs);
