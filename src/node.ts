@@ -6,13 +6,16 @@ import { watch, type FSWatcher } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp, type GatewayPlugin } from "./app.js";
-import type { GatewayHooks } from "./api/hooks.js";
+import { composeHooks, type GatewayHooks } from "./api/hooks.js";
 import type { OctorouteConfig } from "./config/schema.js";
+import { type Accounting, startAccounting } from "./node/accounting.js";
 import { loadConfigFile, loadPriceCatalog } from "./node/config-file.js";
 import { undiciHttpClient } from "./node/undici-http.js";
 import { buildRuntime, type Runtime } from "./runtime.js";
 import { type SimServer, startSim } from "./sim/server.js";
 import { loadSimConfig } from "./sim/config.js";
+import { budgetRemainingReader } from "./telemetry/otel/budget-remaining.js";
+import { type NodeTelemetry, startNodeTelemetry } from "./telemetry/otel/node-telemetry.js";
 
 export interface GatewayOptions {
   /** A parsed config, or a path to load (and watch, when `watch` is set). */
@@ -26,6 +29,8 @@ export interface GatewayOptions {
   startSim?: boolean;
   /** Reload the config file on change (only with a path). */
   watch?: boolean;
+  /** Usage ledger, budgets/limits and the usage API (default true; config `ledger:`, tenant `budget`/`limits`). */
+  accounting?: boolean;
   /** Called on shutdown after the server stopped accepting and in-flight requests finished. */
   onShutdown?: Array<() => Promise<void> | void>;
   log?: (msg: string) => void;
@@ -42,6 +47,10 @@ export interface RunningGateway {
   /** Stop accepting, let in-flight requests finish (up to the grace period), release everything. */
   close(): Promise<void>;
   inFlight(): number;
+  /** Ledger, counter store and usage API of this gateway (undefined when `accounting: false`). */
+  accounting?: Accounting;
+  /** OpenTelemetry + Prometheus of this gateway (config `telemetry:`; read once at start). */
+  telemetry: NodeTelemetry;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
@@ -73,7 +82,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     }
   };
 
-  const app = createApp({ runtime: () => current, hooks: opts.hooks, plugins: opts.plugins });
+  const accounting = opts.accounting === false ? undefined : await startAccounting(initial, () => current, log);
+  const telemetry = await startNodeTelemetry(initial.telemetry, {
+    budgetRemaining: accounting && budgetRemainingReader(() => current.config, (scope, now) => accounting.store.spend(scope, now)),
+  });
+  const hooks = composeHooks(accounting?.hooks, opts.hooks, telemetry.telemetry.hooks);
+  const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins] });
   let inFlight = 0;
   let idleResolvers: Array<() => void> = [];
   const server = serve({ fetch: app.fetch, port: opts.port ?? initial.server.port, hostname: opts.host ?? initial.server.host });
@@ -123,9 +137,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         });
       });
       for (const fn of opts.onShutdown ?? []) await fn();
+      // In-flight requests are done: write the ledger's last rows before the process exits.
+      await accounting?.close();
+      await telemetry.close();
       await http.close().catch(() => http.destroy());
       await sim?.close();
     })());
 
-  return { url: `http://${host}:${port}`, port, server, sim, runtime: () => current, reload, close, inFlight: () => inFlight };
+  return { url: `http://${host}:${port}`, port, server, sim, runtime: () => current, reload, close, inFlight: () => inFlight, telemetry, accounting };
 }
