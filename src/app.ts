@@ -9,6 +9,9 @@ import { asGatewayError, GatewayError } from "./api/errors.js";
 import type { GatewayHooks } from "./api/hooks.js";
 import { handleGetModel, handleListModels } from "./api/models.js";
 import { type GatewayEnv, presentedKey, requestIdFrom } from "./api/request-context.js";
+import { registerResponses } from "./api/responses/handlers.js";
+import { MemoryResponseStore } from "./api/responses/memory-store.js";
+import type { ResponseStore } from "./api/responses/store.js";
 import type { Runtime } from "./runtime.js";
 
 /** A feature that mounts its own routes (usage API, dashboard, metrics, feedback...). */
@@ -22,6 +25,8 @@ export interface AppDeps {
   runtime(): Runtime;
   hooks?: GatewayHooks;
   plugins?: GatewayPlugin[];
+  /** Stored responses of `/v1/responses` (Node: the shared SQLite database); default in memory. */
+  responseStore?: ResponseStore;
 }
 
 /** Paths served without an API key. */
@@ -75,6 +80,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.post("/v1/embeddings", (c) => handleEmbeddings(c, hooks));
   app.get("/v1/models", (c) => handleListModels(c));
   app.get("/v1/models/:id{.+}", (c) => handleGetModel(c));
+  registerResponses(app, { hooks, store: deps.responseStore ?? new MemoryResponseStore() });
 
   for (const plugin of deps.plugins ?? []) plugin.register(app);
 

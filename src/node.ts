@@ -10,6 +10,7 @@ import { composeHooks, type GatewayHooks } from "./api/hooks.js";
 import type { OctorouteConfig } from "./config/schema.js";
 import { type Accounting, startAccounting } from "./node/accounting.js";
 import { loadConfigFile, loadPriceCatalog } from "./node/config-file.js";
+import { responseStoreFor } from "./node/response-store-sqlite.js";
 import { undiciHttpClient } from "./node/undici-http.js";
 import { buildRuntime, type Runtime } from "./runtime.js";
 import { type SimServer, startSim } from "./sim/server.js";
@@ -87,7 +88,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     budgetRemaining: accounting && budgetRemainingReader(() => current.config, (scope, now) => accounting.store.spend(scope, now)),
   });
   const hooks = composeHooks(accounting?.hooks, opts.hooks, telemetry.telemetry.hooks);
-  const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins] });
+  const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins], responseStore: responseStoreFor(initial) });
   let inFlight = 0;
   let idleResolvers: Array<() => void> = [];
   const server = serve({ fetch: app.fetch, port: opts.port ?? initial.server.port, hostname: opts.host ?? initial.server.host });

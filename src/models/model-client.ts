@@ -84,6 +84,24 @@ export class ModelClient {
     return this.unary("embeddings", { purpose: "embedding", ...settings }, (node, opts) => node.provider.embed(node.upstreamModel, req, opts), (r) => r.usage as Usage);
   }
 
+  /**
+   * Native `/responses` pass-through for nodes that declare `capabilities.responses`: the body goes
+   * upstream as is (with the upstream model name) and usage is read from the Responses shape.
+   */
+  async responses(body: Record<string, unknown>, settings: CallSettings = {}): Promise<Record<string, unknown>> {
+    return this.unary(
+      "responses",
+      settings,
+      (node, opts) => {
+        if (!node.capabilities.responses || !node.provider.post) {
+          throw new GatewayError(`Model "${node.name}" does not serve the Responses API natively.`, { status: 400, code: "capability_missing", param: "model" });
+        }
+        return node.provider.post("/responses", { ...withExtra(node, body), model: node.upstreamModel }, opts) as Promise<{ value: Record<string, unknown> & { model?: string }; ttftMs: number }>;
+      },
+      (r) => responsesUsage(r.usage),
+    );
+  }
+
   chatStream(req: ChatRequest, settings: CallSettings = {}): Promise<MeteredStream<ChatCompletionChunk>> {
     return this.stream("chat", settings, (node, opts) =>
       node.provider.chatStream(node.upstreamModel, withExtra(node, req), { ...opts, includeUsage: node.capabilities.streamUsage }),
@@ -282,6 +300,14 @@ export class ModelClient {
 function cancelledError(cause: unknown): GatewayError {
   if (cause instanceof GatewayError && cause.code === "request_cancelled") return cause;
   return new GatewayError("The request was cancelled.", { status: 499, code: "request_cancelled", type: "invalid_request_error", cause });
+}
+
+/** Responses-API usage (`input_tokens`, `output_tokens`) in the canonical chat shape. */
+function responsesUsage(raw: unknown): Usage | undefined {
+  const u = raw as { input_tokens?: number; output_tokens?: number; input_tokens_details?: { cached_tokens?: number } } | undefined;
+  if (!u || typeof u.input_tokens !== "number") return undefined;
+  const out = u.output_tokens ?? 0;
+  return { prompt_tokens: u.input_tokens, completion_tokens: out, total_tokens: u.input_tokens + out, prompt_tokens_details: { cached_tokens: u.input_tokens_details?.cached_tokens ?? 0 } };
 }
 
 /** Adds the node's configured extra body fields (e.g. an MoE expert-activation knob). */
