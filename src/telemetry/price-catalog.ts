@@ -23,8 +23,3 @@ export function parsePriceCatalog(raw: unknown, source = "price catalog"): Price
   }
   return parsed.data.models;
 }
-
-/** The price a model is billed at: its own, else the catalog's by catalog name, else by upstream name. */
-export function resolvePrice(name: string, upstreamModel: string, own: Price | undefined, catalog: PriceCatalog): Price | undefined {
-  return own ?? catalog[name] ?? catalog[upstreamModel];
-}
