@@ -1,6 +1,7 @@
 /** `octoroute serve`: runs the gateway until SIGTERM/SIGINT, reloading its config on SIGHUP or change. */
 import { ConfigError } from "../config/loader.js";
 import { configPathFrom } from "../node/config-file.js";
+import { closeAllDatabases } from "../node/database.js";
 import { startGateway } from "../node.js";
 
 export async function run(args: string[]): Promise<number> {
@@ -21,7 +22,11 @@ export async function run(args: string[]): Promise<number> {
   process.on("SIGHUP", () => gw.reload());
   const stop = (signal: string) => {
     console.log(`${signal}: finishing ${gw.inFlight()} in-flight request(s), then exiting`);
-    gw.close().then(() => process.exit(0));
+    // Close the embedded database last: it releases the file's lock, so the next start can open it.
+    gw.close().then(() => {
+      closeAllDatabases();
+      process.exit(0);
+    });
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
