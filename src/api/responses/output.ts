@@ -174,7 +174,8 @@ export class ResponsesOutput implements ChatOutput {
    * `error` event carrying the error both flat (OpenAI's documented shape) and nested under
    * `error` (what the API sends and the AI SDK parses; the `openai` SDK throws on it).
    */
-  errorEvent(err: GatewayError): SseItem[] {
+  // An arrow property: the pipeline passes this method on detached from the instance.
+  errorEvent = (err: GatewayError): SseItem[] => {
     const out = [...this.start()];
     this.response.status = "failed";
     this.response.error = { code: err.code, message: err.message };
@@ -182,5 +183,5 @@ export class ResponsesOutput implements ChatOutput {
     const error = { type: err.type, code: err.code, message: err.message, param: err.param };
     out.push(this.event("error", { code: err.code, message: err.message, param: err.param, error }));
     return out;
-  }
+  };
 }
