@@ -22,8 +22,11 @@ export const providerSchema = z.strictObject({
   /**
    * Wire protocol. `openai` covers every OpenAI-compatible upstream (OpenAI, vLLM, Ollama,
    * llama.cpp, Groq, Together, DeepSeek, OpenRouter, the sim); `preset` fills in their defaults.
+   * `anthropic` (Messages API; default baseUrl https://api.anthropic.com/v1, `anthropic-version`
+   * 2023-06-01) and `gemini` (generateContent; default baseUrl
+   * https://generativelanguage.googleapis.com/v1beta) are translated by their own adapters.
    */
-  type: z.enum(["openai", "anthropic"]),
+  type: z.enum(["openai", "anthropic", "gemini"]),
   preset: z.enum(["openai", "vllm", "ollama", "llamacpp", "groq", "together", "deepseek", "openrouter", "sim"]).optional(),
   baseUrl: z.url().optional(),
   apiKey: z.string().min(1).optional(),

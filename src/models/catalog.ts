@@ -8,6 +8,7 @@ import type { Capabilities, ModelConfig } from "../config/models.js";
 import type { ProviderConfig } from "../config/providers.js";
 import type { OctorouteConfig } from "../config/schema.js";
 import { AnthropicProvider } from "../providers/anthropic/adapter.js";
+import { GeminiProvider } from "../providers/gemini/adapter.js";
 import type { HttpClient } from "../providers/http.js";
 import { OpenAiCompatibleProvider } from "../providers/openai-compatible/adapter.js";
 import type { Provider } from "../providers/types.js";
@@ -31,6 +32,8 @@ export function createProvider(id: string, config: ProviderConfig, http: HttpCli
       return new OpenAiCompatibleProvider(id, config, http);
     case "anthropic":
       return new AnthropicProvider(id, config, http);
+    case "gemini":
+      return new GeminiProvider(id, config, http);
   }
 }
 

@@ -11,6 +11,7 @@ import { type ChoiceOut, chatChunks, chatCompletion, completionLogprobs } from "
 import { countTokens, hash32, rng, tokenize } from "./random.js";
 import type { ChatLikeMessage, FaultSpec, GenInput, GenOutput, SimModelConfig } from "./types.js";
 import { handleAnthropicMessages } from "./anthropic-wire.js";
+import { handleGeminiGenerate, matchGeminiPath } from "./gemini-wire.js";
 
 export interface SimOptions {
   host?: string;
@@ -148,7 +149,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
       return sendJson(res, 200, out);
     }
 
-    const model = modelFor(String(body.model ?? ""));
+    const gemini = matchGeminiPath(url.pathname);
+    const model = modelFor(gemini?.model ?? String(body.model ?? ""));
     stats.byModel[model.name] = (stats.byModel[model.name] ?? 0) + 1;
     const specs: FaultSpec[] = [];
     const headerFault = parseFaultHeader(req.headers["x-sim-fault"] as string | undefined);
@@ -157,10 +159,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     const fault = specs.length ? faults.pick(requestId, specs) : undefined;
     const stream = body.stream === true;
 
-    // The Anthropic protocol answers faults itself, with Anthropic error bodies.
+    // The Anthropic and Gemini protocols answer faults themselves, with their own error bodies.
     if (path === "/messages") {
       return handleAnthropicMessages(req, res, body, model, { generate, outputTokens, fault, stats, sleep, promptCache });
     }
+    if (gemini) return handleGeminiGenerate(req, res, body, model, gemini.stream, { generate, fault, stats, sleep });
 
     if (fault) {
       switch (fault.kind) {
