@@ -7,7 +7,7 @@
  */
 import { APIError } from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { countTokens } from "../src/sim/random.js";
 import { type Stack, post, startStack } from "./helpers/stack.js";
 
@@ -35,6 +35,7 @@ beforeAll(async () => {
       const capabilities = { logprobs: false, maxTopLogprobs: 0, n: false, assistantPrefix: true };
       const models = cfg.models as Record<string, unknown>;
       models.claude = { provider: "anthropic", upstreamModel: "sim-fast", price: PRICE, capabilities };
+      models["claude-slow"] = { provider: "anthropic", upstreamModel: "sim-large", price: PRICE, capabilities };
       models["claude-badkey"] = { provider: "anthropic-badkey", upstreamModel: "sim-fast", price: PRICE, capabilities };
     },
   });
@@ -159,6 +160,16 @@ describe("anthropic: text", () => {
     const plain = await client().chat.completions.create({ model: "claude", messages });
     expect(text).toBe(plain.choices[0]!.message.content);
     expect(usage).toMatchObject({ prompt_tokens: plain.usage!.prompt_tokens, completion_tokens: plain.usage!.completion_tokens });
+  });
+
+  it("a client that leaves mid-stream cancels the upstream Anthropic request", async () => {
+    const id = rid("abort");
+    const stream = await client().chat.completions.create({ model: "claude-slow", messages: [{ role: "user", content: "a slow answer" }], stream: true }, { headers: { "x-request-id": id } });
+    let chunks = 0;
+    // Leaving the loop makes the SDK abort its HTTP request to the gateway.
+    for await (const _ of stream) if (++chunks === 2) break;
+    expect(chunks).toBe(2);
+    await vi.waitFor(() => expect(stack.sim.stats.cancelled).toContain(id), { timeout: 5000, interval: 20 });
   });
 
   it("strips the usage chunk when the client did not ask for it", async () => {
