@@ -40,8 +40,15 @@ export const modelSchema = z.strictObject({
   fallbacks: z.array(nameSchema).default([]),
   /** Graph edge: where a cascade goes on low confidence. */
   escalate: nameSchema.optional(),
-  /** Chat template for completions-based continuation (token-level strategies). */
+  /**
+   * Chat template (Hugging Face Jinja, rendered with `messages` and `add_generation_prompt`) for
+   * completions-based continuation (token-level strategies).
+   */
   chatTemplate: z.string().optional(),
+  /** Graph edge: the weak source token-level strategies contrast with (scmoe/contrast/guidance). */
+  weak: nameSchema.optional(),
+  /** How this model's end-of-sequence token appears in logprobs (default `<|endoftext|>`). */
+  eosToken: z.string().min(1).optional(),
   /** Extra body fields always sent upstream for this node (e.g. an MoE expert-activation knob). */
   extraBody: z.record(z.string(), z.unknown()).optional(),
   /** Longest context in tokens; requests estimated above it get a 400. */

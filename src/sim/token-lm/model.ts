@@ -7,6 +7,9 @@
  *   a request can select other ranks, e.g. `[2]` = the single second-ranked expert (SCMoE's weak).
  * - `tiny`: a separately built weaker model, a bigram model trained on a small slice.
  *
+ * Every variant boosts the names and numbers of the last question in the prefix (a cache LM in
+ * spirit), so answers mention the question's names and figures.
+ *
  * Every distribution is a pure function of the prefix *text* (re-tokenized), so a position scored
  * by echo, reached by generation or asked for in a fresh call gets exactly the same numbers — the
  * property that makes chunked contrastive decoding checkable against the naive loop.
@@ -23,6 +26,10 @@ const VOCAB_SIZE = 800;
 const GATE_WINDOW = 6;
 /** Characters of prefix re-tokenized to find the context (the context is the last few tokens). */
 const TAIL_CHARS = 240;
+/** Boost of the question's names and numbers: p(t) × (1 + CACHE_BOOST·count), renormalised. */
+const CACHE_BOOST = 4;
+/** Vocabulary ranks below this are function words the cache ignores. */
+const CACHE_SKIP_TOP = 150;
 
 export type LmVariant = "moe" | "tiny";
 
@@ -41,6 +48,7 @@ export class TokenLm {
   private readonly experts: NgramExpert[] = [];
   private readonly tiny: NgramExpert;
   private readonly cache = new Map<string, Distribution>();
+  private readonly caches = new Map<string, { counts: Map<number, number>; total: number; key: string }>();
 
   constructor(docs: readonly string[]) {
     const tokenized = docs.map(lmTokenize);
@@ -83,6 +91,29 @@ export class TokenLm {
     return ids;
   }
 
+  /** Counts of the names and numbers of the last question in the prefix (the cache), and a key for it. */
+  private questionCache(text: string): { counts: Map<number, number>; total: number; key: string } {
+    const start = text.lastIndexOf("Question:");
+    if (start < 0) return { counts: new Map(), total: 0, key: "" };
+    const end = text.indexOf("\nAnswer:", start);
+    const question = text.slice(start, end < 0 ? text.length : end);
+    const hit = this.caches.get(question);
+    if (hit) return hit;
+    const counts = new Map<number, number>();
+    let total = 0;
+    for (const t of lmTokenize(question)) {
+      const id = this.idOf(t);
+      if (id >= CACHE_SKIP_TOP && id < this.eos && /^ ?([0-9]|[A-Z])/.test(t)) {
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+        total++;
+      }
+    }
+    const cache = { counts, total, key: [...counts.entries()].map(([id, c]) => `${id}:${c}`).join(",") };
+    if (this.caches.size > 10_000) this.caches.clear();
+    this.caches.set(question, cache);
+    return cache;
+  }
+
   /** Experts ordered by gate logit for this context (best first; ties by index). */
   rankExperts(ctx: readonly number[]): Array<{ expert: number; logit: number }> {
     const scored = this.experts.map((ex, expert) => {
@@ -97,7 +128,8 @@ export class TokenLm {
   distribution(text: string, variant: LmVariant, ranks: readonly number[]): Distribution {
     const ctx = this.context(text);
     const endsAlnum = /[A-Za-z0-9]$/.test(text);
-    const key = `${variant}|${ranks.join(",")}|${endsAlnum ? 1 : 0}|${ctx.join(",")}`;
+    const qc = this.questionCache(text);
+    const key = `${variant}|${ranks.join(",")}|${endsAlnum ? 1 : 0}|${ctx.join(",")}|${qc.key}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
     const a = ctx.at(-2) ?? this.bos;
@@ -118,6 +150,7 @@ export class TokenLm {
         for (let j = 0; j < p.length; j++) p[j]! += w * pe[j]!;
       });
     }
+    for (const [id, c] of qc.counts) p[id]! *= 1 + CACHE_BOOST * c;
     // A word straight after a word would merge into one token: the model never proposes it.
     let mass = 0;
     for (let j = 0; j < this.eos; j++) {

@@ -1,0 +1,180 @@
+/**
+ * The decoding loops. `chunkedDecode` is the production loop: the strong source proposes a chunk
+ * of greedy tokens with top-K lists, the weak source scores the same chunk in one call, and the
+ * prefix up to the first position where the combined choice differs from the strong token is
+ * accepted, plus the combined token there. `naiveDecode` asks both sources about every single
+ * position (two calls per token); it stays as the reference the chunked loop must equal exactly
+ * (greedy, and sampled with the same seed: both draw one uniform number per decided position).
+ *
+ * Both yield decided tokens as they are decided, so callers stream them; both stop between calls
+ * when the signal aborts (in-flight calls are aborted by the ModelClient through the same signal).
+ * Guidance's window: contrast for the first `window` tokens (or until `until` appears), then one
+ * plain streamed call to the strong source finishes the answer.
+ */
+import { chooseToken, scoreCandidates, type TopLogprobs } from "./formulas.js";
+import { EOS, type TokenSource } from "./source.js";
+
+export interface DecodeOptions {
+  /** `1+β` (contrast) or `ω` (guidance). */
+  strongWeight: number;
+  alpha: number;
+  /** 0 = greedy. */
+  temperature: number;
+  /** Uniform numbers in [0,1), one per decided position when sampling. */
+  random: () => number;
+  seed?: number;
+  maxTokens: number;
+  /** Greedy tokens the strong source proposes per round trip. */
+  chunkSize: number;
+  /** Guidance: contrast only for this many tokens, then plain strong decoding. */
+  window?: number;
+  /** Guidance: also end the window once the answer contains this text. */
+  until?: string;
+  /** Stop sequences: decoding ends once the answer contains one. */
+  stop: string[];
+  signal: AbortSignal;
+}
+
+export type DecodeEvent =
+  | { type: "token"; text: string; phase: "contrast"; agreed: boolean }
+  | { type: "token"; text: string; phase: "plain" }
+  | { type: "end"; finish: "stop" | "length" };
+
+/** Loop state shared by both loops. */
+class Progress {
+  text = "";
+  count = 0;
+  constructor(private readonly o: DecodeOptions) {}
+
+  get stopped(): boolean {
+    return this.o.stop.some((s) => this.text.includes(s));
+  }
+
+  /** Still inside the contrast phase (always, unless a guidance window is set and over). */
+  get contrasting(): boolean {
+    if (this.o.window !== undefined && this.count >= this.o.window) return false;
+    if (this.o.until !== undefined && this.text.includes(this.o.until)) return false;
+    return true;
+  }
+
+  /** Positions the next contrast round may decide. */
+  get budget(): number {
+    const left = this.o.maxTokens - this.count;
+    return this.o.window !== undefined ? Math.min(left, this.o.window - this.count) : left;
+  }
+
+  decide(strong: TopLogprobs, weak: TopLogprobs): string {
+    const candidates = scoreCandidates(strong, weak, { strongWeight: this.o.strongWeight, alpha: this.o.alpha });
+    return chooseToken(candidates, this.o.temperature, this.o.temperature > 0 ? this.o.random() : 0);
+  }
+
+  check(): void {
+    this.o.signal.throwIfAborted();
+  }
+}
+
+/** After the contrast phase: plain decoding by the strong source, or the end. */
+async function* finish(strong: TokenSource, p: Progress, o: DecodeOptions): AsyncGenerator<DecodeEvent> {
+  if (p.stopped) {
+    yield { type: "end", finish: "stop" };
+    return;
+  }
+  const left = o.maxTokens - p.count;
+  if (left <= 0) {
+    yield { type: "end", finish: "length" };
+    return;
+  }
+  const pieces = strong.plain(p.text, left, { temperature: o.temperature, seed: o.seed, stop: o.stop });
+  for (;;) {
+    const next = await pieces.next();
+    if (next.done) {
+    yield { type: "end", finish: next.value ? "stop" : "length" };
+    return;
+  }
+    p.text += next.value;
+    p.count++;
+    yield { type: "token", text: next.value, phase: "plain" };
+  }
+}
+
+/** The chunked loop (production). */
+export async function* chunkedDecode(strong: TokenSource, weak: TokenSource, o: DecodeOptions): AsyncGenerator<DecodeEvent> {
+  const p = new Progress(o);
+  while (p.contrasting && p.budget > 0) {
+    p.check();
+    const chunk = await strong.chunk(p.text, Math.min(o.chunkSize, p.budget));
+    if (chunk.steps.length === 0) {
+    yield { type: "end", finish: "stop" };
+    return;
+  }
+    p.check();
+    const weakTops = await weak.score(
+      p.text,
+      chunk.steps.map((s) => s.token),
+    );
+    let accepted = 0;
+    for (let j = 0; j < chunk.steps.length; j++) {
+      const step = chunk.steps[j]!;
+      // The strong source ended without showing its distribution there: the answer ends.
+      if (step.top.size === 0) {
+    yield { type: "end", finish: "stop" };
+    return;
+  }
+      const token = p.decide(step.top, weakTops[j]!);
+      if (token === EOS) {
+    yield { type: "end", finish: "stop" };
+    return;
+  }
+      const agreed = token === step.token;
+      p.text += token;
+      p.count++;
+      yield { type: "token", text: token, phase: "contrast", agreed };
+      if (p.stopped) {
+    yield { type: "end", finish: "stop" };
+    return;
+  }
+      if (!agreed) break;
+      accepted++;
+    }
+    // Every proposed token accepted but the upstream stopped without an EOS entry to contrast.
+    if (accepted === chunk.steps.length && chunk.stopped && chunk.steps.at(-1)!.token !== EOS) {
+    yield { type: "end", finish: "stop" };
+    return;
+  }
+  }
+  yield* finish(strong, p, o);
+}
+
+/** The strong source's own greedy choice at a position (for agreement statistics). */
+function strongGreedy(top: TopLogprobs): string | undefined {
+  let best: string | undefined;
+  let bestLp = -Infinity;
+  for (const [token, lp] of top) if (lp > bestLp || (lp === bestLp && best !== undefined && token < best)) [best, bestLp] = [token, lp];
+  return best;
+}
+
+/** The naive loop (reference): both sources asked about every position, two calls per token. */
+export async function* naiveDecode(strong: TokenSource, weak: TokenSource, o: DecodeOptions): AsyncGenerator<DecodeEvent> {
+  const p = new Progress(o);
+  while (p.contrasting && p.budget > 0) {
+    p.check();
+    const [s, w] = await Promise.all([strong.step(p.text), weak.step(p.text)]);
+    if (s.size === 0) {
+    yield { type: "end", finish: "stop" };
+    return;
+  }
+    const token = p.decide(s, w);
+    if (token === EOS) {
+    yield { type: "end", finish: "stop" };
+    return;
+  }
+    p.text += token;
+    p.count++;
+    yield { type: "token", text: token, phase: "contrast", agreed: token === strongGreedy(s) };
+    if (p.stopped) {
+    yield { type: "end", finish: "stop" };
+    return;
+  }
+  }
+  yield* finish(strong, p, o);
+}
