@@ -5,6 +5,7 @@
  * upstream served, and 400s that name the offending input item.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ResponseInputItem } from "openai/resources/responses/responses";
 import type { RequestSummary } from "../src/api/hooks.js";
 import { post, type Stack, startStack } from "./helpers/stack.js";
 
@@ -119,7 +120,7 @@ describe("POST /v1/responses (translated to chat)", () => {
     // Stateless: resend everything, including the model's own output items.
     const second = await client.responses.create({
       model: "sim-small",
-      input: [...input, ...first.output, { type: "function_call_output", call_id: call.call_id, output: '{"temp": 21}' }],
+      input: [...input, ...(first.output as ResponseInputItem[]), { type: "function_call_output", call_id: call.call_id, output: '{"temp": 21}' }],
       tools: [weatherTool],
     });
     expect(second.output[0]!.type).toBe("message");
