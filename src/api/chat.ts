@@ -4,8 +4,10 @@
  */
 import type { Context } from "hono";
 import { planRequest } from "../router/plan.js";
+import { effectiveLimits } from "../strategies/budget.js";
+import { createStrategyContext } from "../strategies/context.js";
+import { strategyReport } from "../strategies/report.js";
 import { selectStrategy } from "../strategies/select.js";
-import type { StrategyContext } from "../strategies/types.js";
 import { readJson, validate } from "./body.js";
 import { completionToChunks, usageChunk } from "./chunks.js";
 import { asGatewayError, GatewayError } from "./errors.js";
@@ -49,8 +51,10 @@ export async function runChat(
     if (request.tools?.length && !client.capabilities.tools) {
       throw new GatewayError(`Model "${plan.node}" does not support tools.`, { status: 400, code: "capability_missing", param: "tools" });
     }
-    const selected = selectStrategy(request, headers["x-octoroute-strategy"], plan.strategy, identity.config, client);
+    const env = { route: plan.route, verifiers: runtime.config.verifiers };
+    const selected = selectStrategy(request, headers["x-octoroute-strategy"], plan.strategy, identity.config, client, env);
     tracker.strategy = selected.strategy.name;
+    const limits = effectiveLimits(selected.budget, identity.config.strategies);
     if (hooks.admit) {
       tracker.admission = await hooks.admit({
         requestId: scope.requestId,
@@ -59,27 +63,37 @@ export async function runChat(
         model: plan.node,
         promptTokens: estimateTokens(request.messages),
         maxOutputTokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
-        maxCalls: 1,
+        // Worst case of the strategy, so budgets can reserve for every call it may make.
+        maxCalls: Math.min(selected.strategy.maxCalls?.(selected.params) ?? 1, limits.calls),
       });
     }
     const progress: string[] = [];
     let notify: (() => void) | null = null;
-    const ctx: StrategyContext = {
+    const ctx = createStrategyContext({
       client,
       params: selected.params,
+      account: scope.account,
       signal: scope.signal,
+      limits,
+      env,
+      trace: selected.trace,
       emit: (ev) => {
         progress.push(ev.message);
         notify?.();
       },
-    };
+    });
+    const report = () => strategyReport(selected, ctx, scope.account);
 
     if (!request.stream) {
-      const completion = await selected.strategy.run(request, ctx);
+      const completion = await selected.strategy.run(request, ctx).finally(() => ctx.budget.dispose());
+      const octoroute = report();
       const totals = tracker.finish(200);
       const answered = scope.account.records.findLast((r) => r.purpose === "answer" && r.status === "ok")?.model ?? plan.node;
-      const body = output.fromCompletion({ ...completion, usage: totals.usage }, totals.costUsd);
-      return c.json(body, 200, explainHeaders(plan, selected.strategy.name, answered, totals.costUsd));
+      const body = output.fromCompletion({ ...completion, usage: totals.usage, ...(octoroute ? { octoroute } : {}) }, totals.costUsd);
+      const explain = explainHeaders(plan, selected.strategy.name, answered, totals.costUsd);
+      if (ctx.budget.stoppedBy) explain["x-octoroute-budget-stopped"] = ctx.budget.stoppedBy;
+      if (selected.note) explain["x-octoroute-strategy-note"] = selected.note;
+      return c.json(body, 200, explain);
     }
 
     const includeUsage = request.stream_options?.include_usage === true;
@@ -94,7 +108,7 @@ export async function runChat(
       }
     } else {
       // Multi-call strategies: progress as SSE comments while they work, then the chosen answer.
-      const running = selected.strategy.run(request, ctx);
+      const running = selected.strategy.run(request, ctx).finally(() => ctx.budget.dispose());
       source = (async function* () {
         let settled: ChatCompletion | undefined;
         let failure: unknown;
@@ -115,7 +129,12 @@ export async function runChat(
           await new Promise<void>((r) => (notify = r));
           notify = null;
         }
-        for (const chunk of completionToChunks(settled)) yield chunk;
+        const chunks = completionToChunks(settled);
+        // The strategy's report (budget stop, trace) rides on the chunk that carries finish_reason.
+        const octoroute = report();
+        if (ctx.budget.stoppedBy) yield { id: "", object: "chat.completion.chunk", created: 0, model: "", choices: [], __comment: `budget stopped: ${ctx.budget.stoppedBy}` } as ChatCompletionChunk;
+        if (octoroute && chunks.length) chunks[chunks.length - 1] = { ...chunks[chunks.length - 1]!, octoroute } as ChatCompletionChunk;
+        for (const chunk of chunks) yield chunk;
       })();
     }
     const startedAt = c.get("startedAt");

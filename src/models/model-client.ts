@@ -102,6 +102,24 @@ export class ModelClient {
     );
   }
 
+  /**
+   * A raw JSON POST to `path` under the node's provider (e.g. a reward-model endpoint), metered
+   * like any call: usage is read from the response's `usage` field when it has one.
+   */
+  async postJson(path: string, body: Record<string, unknown>, settings: CallSettings = {}): Promise<unknown> {
+    const result = await this.unary<{ model?: string; usage?: Usage }>(
+      "chat",
+      { purpose: "reward", ...settings },
+      async (node, opts) => {
+        if (!node.provider.post) throw new GatewayError(`Provider of "${node.name}" has no raw JSON endpoint.`, { status: 400, code: "capability_missing", param: "model" });
+        const res = await node.provider.post(path, body, opts);
+        return { value: (res.value ?? {}) as { model?: string; usage?: Usage }, ttftMs: res.ttftMs };
+      },
+      (r) => r.usage,
+    );
+    return result;
+  }
+
   chatStream(req: ChatRequest, settings: CallSettings = {}): Promise<MeteredStream<ChatCompletionChunk>> {
     return this.stream("chat", settings, (node, opts) =>
       node.provider.chatStream(node.upstreamModel, withExtra(node, req), { ...opts, includeUsage: node.capabilities.streamUsage }),

@@ -1,0 +1,92 @@
+/**
+ * The per-request strategy budget: upstream calls, tokens, USD and wall time. Calls are taken
+ * before they are made (a refused call never reaches the upstream); tokens and dollars are checked
+ * as each usage record lands, and wall time by a timer. When any runs out the budget aborts its
+ * signal, which cancels every call in flight; the strategy then answers with what it has and the
+ * response says which limit stopped it.
+ */
+import type { TenantStrategyPolicy } from "../config/strategies.js";
+import type { Account } from "../telemetry/usage.js";
+
+export interface BudgetLimits {
+  calls: number;
+  tokens: number;
+  /** USD; Infinity = uncapped. */
+  usd: number;
+  wallMs: number;
+  concurrency: number;
+}
+
+export type BudgetLimit = "calls" | "tokens" | "usd" | "time";
+
+/** Defaults when neither tenant policy nor request says otherwise. */
+export const DEFAULT_BUDGET: BudgetLimits = { calls: 1024, tokens: 2_000_000, usd: Number.POSITIVE_INFINITY, wallMs: 300_000, concurrency: 16 };
+
+/** The effective limits: the request's ask, capped by the tenant's policy, over the defaults. */
+export function effectiveLimits(requested: Partial<BudgetLimits>, policy: TenantStrategyPolicy | undefined): BudgetLimits {
+  const pick = (ask: number | undefined, cap: number | undefined, def: number) => Math.min(ask ?? def, cap ?? Number.POSITIVE_INFINITY);
+  return {
+    calls: pick(requested.calls, policy?.maxCalls, DEFAULT_BUDGET.calls),
+    tokens: pick(requested.tokens, policy?.maxTokens, DEFAULT_BUDGET.tokens),
+    usd: pick(requested.usd, policy?.maxUsd, DEFAULT_BUDGET.usd),
+    wallMs: pick(requested.wallMs, policy?.maxWallMs, DEFAULT_BUDGET.wallMs),
+    concurrency: pick(requested.concurrency, policy?.maxConcurrency, DEFAULT_BUDGET.concurrency),
+  };
+}
+
+export class Budget {
+  private readonly controller = new AbortController();
+  /** Aborts when the client leaves or the budget is spent. */
+  readonly signal: AbortSignal;
+  /** Which limit stopped the strategy, if any. */
+  stoppedBy: BudgetLimit | null = null;
+  /** Calls taken so far. */
+  callsTaken = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly limits: BudgetLimits,
+    private readonly account: Account,
+    parent: AbortSignal,
+  ) {
+    this.signal = AbortSignal.any([parent, this.controller.signal]);
+    if (Number.isFinite(limits.wallMs)) {
+      this.timer = setTimeout(() => this.stop("time"), limits.wallMs);
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+    account.onRecord(() => this.check());
+  }
+
+  /** Takes `n` calls from the budget; false (and the budget stops) when they are not left. */
+  take(n = 1): boolean {
+    if (this.stoppedBy || this.signal.aborted) return false;
+    if (this.callsTaken + n > this.limits.calls) {
+      this.stop("calls");
+      return false;
+    }
+    this.callsTaken += n;
+    return true;
+  }
+
+  /** True once any limit was hit (new calls are refused). */
+  get spent(): boolean {
+    return this.stoppedBy !== null;
+  }
+
+  /** Stops the strategy: refuses new calls and cancels those in flight. */
+  stop(limit: BudgetLimit): void {
+    if (this.stoppedBy) return;
+    this.stoppedBy = limit;
+    this.controller.abort(new DOMException(`strategy budget spent (${limit})`, "AbortError"));
+  }
+
+  private check(): void {
+    const totals = this.account.totals();
+    if (totals.usage.total_tokens >= this.limits.tokens) this.stop("tokens");
+    else if (totals.costUsd !== null && totals.costUsd >= this.limits.usd) this.stop("usd");
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}
