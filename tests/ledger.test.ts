@@ -199,6 +199,20 @@ describe.each(backends)("ledger on $name", (backend) => {
     expect(none).toEqual([]);
   });
 
+  it("writes a batch larger than one write slice completely", async () => {
+    const store = stack.gateway.accounting!.ledger!.backend;
+    const ts = Date.now() - 86_400_000;
+    const req = (i: number) => ({ ts, requestId: `${tag}-bulk-${i}`, tenant: "bulk", keyId: "k", endpoint: "chat", route: null, strategy: "none", model: "m", status: 200, errorCode: null, stream: false, calls: 1, inputTokens: i, outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, costUsd: 0.001, latencyMs: i, ttftMs: null });
+    const requests = Array.from({ length: 150 }, (_, i) => req(i));
+    const calls = Array.from({ length: 230 }, (_, i) => ({ ...req(i % 150), seq: Math.floor(i / 150), provider: "p", operation: "chat", purpose: "answer", status: "ok", attempts: 1, streamed: false, responseModel: null }));
+    await store.insert(requests, calls);
+    const [r] = await store.usage({ from: ts, to: ts + 1, groupBy: [], tenant: "bulk" });
+    expect(r).toMatchObject({ requests: 150, inputTokens: (149 * 150) / 2, latencyP50Ms: 74 });
+    expect(r!.costUsd).toBeCloseTo(0.15, 12);
+    const [c] = await backend.query(stack, "SELECT COUNT(*) AS n FROM octoroute_calls WHERE tenant = $1", ["bulk"]);
+    expect(Number(c!.n)).toBe(230);
+  });
+
   it("retention deletes old rows and keeps recent ones", async () => {
     const ledger = stack.gateway.accounting!.ledger!;
     const old = Date.now() - 40 * 86_400_000;

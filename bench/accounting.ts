@@ -1,0 +1,163 @@
+/**
+ * `npm run bench:accounting`: what exact accounting costs. Two gateways, each in its own process,
+ * in front of the same sim (its own process): OFF is the bare core (`createApp` with no hooks:
+ * no ledger, no budgets, no telemetry); ON is `startGateway` with the SQLite ledger, budgets and
+ * rate limits configured on tenant and key (checked on every request, never refusing), and
+ * OpenTelemetry tracing every request with OTLP/HTTP export to a local sink. Load: 16 concurrent
+ * requests over kept-alive connections, timed with hrtime, in slices that alternate OFF/ON so
+ * drift on this shared machine hits both alike. Targets: ON ≥ 0.9× OFF req/s, p99 added ≤ 1 ms.
+ *
+ * Env: BENCH_SECONDS (per target, default 12), BENCH_CONCURRENCY (default 16).
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Pool } from "undici";
+import { BENCH_KEY } from "./key.js";
+
+const SELF = fileURLToPath(import.meta.url);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const BODY = JSON.stringify({ model: "sim-fast", messages: [{ role: "user", content: "Say something short." }], max_tokens: 16 });
+const HEADERS = { "content-type": "application/json", authorization: `Bearer ${BENCH_KEY}` };
+
+/** The bench gateway's config; `on` adds ledger, budgets, limits and OTLP export. */
+async function benchConfig(simUrl: string, on: boolean, otlp?: string): Promise<Record<string, unknown>> {
+  const { sha256Hex } = await import("../src/tenants/keys.js");
+  const hash = `sha256:${await sha256Hex(BENCH_KEY)}`;
+  const huge = { budget: { usdPerDay: 1e9, usdPerMonth: 1e9 }, limits: { rpm: 1e9, tpm: 1e12 } };
+  return {
+    server: { host: "127.0.0.1", port: 0, shutdownGraceMs: 1000 },
+    database: { path: join(mkdtempSync(join(tmpdir(), "octoroute-bench-acct-")), "bench.db") },
+    providers: { sim: { type: "openai", preset: "sim", baseUrl: `${simUrl}/v1`, connections: 64 } },
+    models: { "sim-fast": { provider: "sim", price: { input: 0.05, output: 0.2 } } },
+    tenants: { bench: { keys: on ? [{ id: "bench-key", hash, ...huge }] : [hash], models: ["*"], ...(on ? huge : {}) } },
+    ...(on && otlp ? { telemetry: { otlp: { endpoint: otlp, metricsIntervalMs: 1000 }, sampling: { ratio: 1 } } } : {}),
+  };
+}
+
+/** Child process roles: `sim`, `off <simUrl>`, `on <simUrl> <otlpUrl>`. */
+async function child(role: string, simUrl?: string, otlp?: string): Promise<string> {
+  if (role === "sim") {
+    const { startSim } = await import("../src/sim/server.js");
+    return (await startSim({ port: 0 })).url.replace(/\/v1$/, "");
+  }
+  const { parseConfig } = await import("../src/config/loader.js");
+  const config = parseConfig(JSON.stringify(await benchConfig(simUrl!, role === "on", otlp)), process.env, "bench config");
+  if (role === "on") {
+    const { startGateway } = await import("../src/node.js");
+    return (await startGateway({ config, port: 0, startSim: false, log: () => {} })).url;
+  }
+  // OFF: the same app and HTTP stack, with no hooks at all.
+  const [{ serve }, { createApp }, { buildRuntime }, { undiciHttpClient }] = await Promise.all([
+    import("@hono/node-server"),
+    import("../src/app.js"),
+    import("../src/runtime.js"),
+    import("../src/node/undici-http.js"),
+  ]);
+  const runtime = buildRuntime(config, undiciHttpClient({ connections: 64, connectTimeoutMs: 1000 }));
+  const server = serve({ fetch: createApp({ runtime: () => runtime }).fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise((r) => server.once("listening", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function spawn(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = fork(SELF, ["--child", ...args], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return new Promise((resolve, reject) => {
+    proc.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+    proc.on("message", (m: { url?: string }) => m.url && resolve({ proc, url: m.url }));
+  });
+}
+
+/** Closed-loop load for `ms`: CONCURRENCY workers, one request at a time each. */
+async function slice(url: string, ms: number): Promise<{ latencies: number[]; count: number; errors: number; elapsed: number }> {
+  const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = process.hrtime.bigint();
+  const until = Date.now() + ms;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < until) {
+        const t0 = process.hrtime.bigint();
+        try {
+          const res = await pool.request({ path: "/v1/chat/completions", method: "POST", headers: HEADERS, body: BODY });
+          await res.body.dump();
+          if (res.statusCode !== 200) errors++;
+          else latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  await pool.close();
+  return { latencies, count: latencies.length, errors, elapsed };
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+async function main() {
+  // OTLP sink: accepts every export (what a collector on the same host would cost the gateway).
+  let exports = 0;
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      exports++;
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
+  const otlp = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+
+  const sim = await spawn(["sim"]);
+  const off = await spawn(["off", sim.url]);
+  const on = await spawn(["on", sim.url, otlp]);
+  const targets = [
+    { name: "off", url: off.url },
+    { name: "on", url: on.url },
+  ];
+  console.log(`accounting bench: c=${CONCURRENCY}, ${SECONDS}s per target in alternating slices, node ${process.version}`);
+  for (const t of targets) await slice(t.url, 1500); // warm-up
+
+  const slices = Math.max(2, Math.round(SECONDS / 2));
+  const acc = targets.map(() => ({ latencies: [] as number[], count: 0, errors: 0, elapsed: 0 }));
+  for (let s = 0; s < slices; s++) {
+    // Alternate the order too, so neither target always runs right after the other.
+    const order = s % 2 ? [1, 0] : [0, 1];
+    for (const i of order) {
+      const r = await slice(targets[i]!.url, (SECONDS * 1000) / slices);
+      const a = acc[i]!;
+      for (const l of r.latencies) a.latencies.push(l);
+      a.count += r.count;
+      a.errors += r.errors;
+      a.elapsed += r.elapsed;
+    }
+  }
+  const stats = acc.map((a) => {
+    const sorted = a.latencies.sort((x, y) => x - y);
+    return { rps: a.count / a.elapsed, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), errors: a.errors, count: a.count };
+  });
+  stats.forEach((s, i) => console.log(`  ${targets[i]!.name.padEnd(4)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  (${s.count} requests, ${s.errors} errors)`));
+  const ratio = stats[1]!.rps / stats[0]!.rps;
+  const addedP99 = stats[1]!.p99 - stats[0]!.p99;
+  console.log(`  on/off req/s ratio ${ratio.toFixed(3)} (target >= 0.9): ${ratio >= 0.9 ? "PASS" : "MISS"}`);
+  console.log(`  p99 added ${addedP99.toFixed(3)} ms (target <= 1 ms): ${addedP99 <= 1 ? "PASS" : "MISS"}`);
+  console.log(`  OTLP exports received: ${exports}`);
+
+  for (const p of [on.proc, off.proc, sim.proc]) p.kill("SIGINT");
+  sink.close();
+}
+
+if (process.argv[2] === "--child") {
+  process.on("SIGINT", () => process.exit(0));
+  const url = await child(process.argv[3]!, process.argv[4], process.argv[5]);
+  process.send?.({ url });
+} else {
+  await main();
+}
