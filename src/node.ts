@@ -15,6 +15,8 @@ import { undiciHttpClient } from "./node/undici-http.js";
 import { buildRuntime, type Runtime } from "./runtime.js";
 import { type SimServer, startSim } from "./sim/server.js";
 import { loadSimConfig } from "./sim/config.js";
+import { loadDashboardAssets } from "./dashboard/node-assets.js";
+import { dashboardPlugin } from "./dashboard/plugin.js";
 import { budgetRemainingReader } from "./telemetry/otel/budget-remaining.js";
 import { type NodeTelemetry, startNodeTelemetry } from "./telemetry/otel/node-telemetry.js";
 
@@ -88,7 +90,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     budgetRemaining: accounting && budgetRemainingReader(() => current.config, (scope, now) => accounting.store.spend(scope, now)),
   });
   const hooks = composeHooks(accounting?.hooks, opts.hooks, telemetry.telemetry.hooks);
-  const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins], responseStore: responseStoreFor(initial) });
+  const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins, dashboard(telemetry)], responseStore: responseStoreFor(initial) });
   let inFlight = 0;
   let idleResolvers: Array<() => void> = [];
   const server = serve({ fetch: app.fetch, port: opts.port ?? initial.server.port, hostname: opts.host ?? initial.server.host });
@@ -146,4 +148,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     })());
 
   return { url: `http://${host}:${port}`, port, server, sim, runtime: () => current, reload, close, inFlight: () => inFlight, telemetry, accounting };
+}
+
+/** The cost dashboard, with the idealised latency kept by telemetry. */
+function dashboard(telemetry: NodeTelemetry): GatewayPlugin {
+  return dashboardPlugin({ assets: loadDashboardAssets(), latency: (tenant) => telemetry.telemetry.latency(tenant) });
 }

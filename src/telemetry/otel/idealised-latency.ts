@@ -14,6 +14,9 @@
 import type { UsageRecord } from "../usage.js";
 import { secondsPerOutputToken } from "./genai.js";
 
+/** Fewest buffered calls a least-squares estimate is made from. */
+const MIN_FIT_CALLS = 3;
+
 /** Output length used to compare models on one normalised request. */
 export const REFERENCE_OUTPUT_TOKENS = 256;
 
@@ -99,13 +102,16 @@ function summarise(model: string, s: Sums): ModelLatency {
     source = "streamed";
   } else {
     const denom = s.calls * s.sxx - s.sx * s.sx;
-    // The fit needs calls of at least two different lengths.
-    if (s.calls >= 2 && denom > 0) {
+    // The fit needs a few calls of different lengths, and a slope that means something: longer
+    // answers taking no longer (noise, or an upstream that buffers) is "not enough data", not 0.
+    if (s.calls >= MIN_FIT_CALLS && denom > 0) {
       const slope = (s.calls * s.sxy - s.sx * s.sy) / denom;
       const intercept = (s.sy - slope * s.sx) / s.calls;
-      perToken = Math.max(0, slope);
-      ttft = Math.max(0, intercept);
-      source = "fit";
+      if (slope > 0) {
+        perToken = slope;
+        ttft = Math.max(0, intercept);
+        source = "fit";
+      }
     }
   }
   return {

@@ -31,7 +31,7 @@ import {
   secondsPerOutputToken,
   TOKEN_BUCKETS,
 } from "./genai.js";
-import { LatencyProfile } from "./idealised-latency.js";
+import { LatencyProfile, type ModelLatency } from "./idealised-latency.js";
 
 /** Remaining budget of one tenant (or key) over one period, for the `budget remaining` gauge. */
 export interface BudgetRemaining {
@@ -54,8 +54,8 @@ export interface GatewayTelemetry {
   readonly hooks: Required<Pick<GatewayHooks, "onRequestEnd">>;
   /** Current metrics in Prometheus text exposition format. */
   renderPrometheus(): Promise<string>;
-  /** Idealised per-model latency (dashboard). */
-  readonly latency: LatencyProfile;
+  /** Idealised per-model latency since start, of one tenant's calls or (no tenant) of all calls. */
+  latency(tenant?: string): ModelLatency[];
   /** Pushes buffered spans and metrics now. */
   flush(): Promise<void>;
   /** Flushes and stops the exporters. */
@@ -122,19 +122,26 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
         }
       });
   }
-  const latency = new LatencyProfile();
+  // Kept per tenant too, so a tenant's dashboard shows its own calls and not others' volumes.
+  const latencyAll = new LatencyProfile();
+  const latencyByTenant = new Map<string, LatencyProfile>();
   const serializer = new PrometheusSerializer("", false, undefined, false, true);
 
   const onRequestEnd = (s: RequestSummary): void => {
     record(instruments, s);
-    for (const r of s.records) latency.add(r);
+    let mine = latencyByTenant.get(s.tenant);
+    if (!mine) latencyByTenant.set(s.tenant, (mine = new LatencyProfile()));
+    for (const r of s.records) {
+      latencyAll.add(r);
+      mine.add(r);
+    }
     if (tracer) emitSpans(tracer, s);
   };
 
   return {
     config,
     hooks: { onRequestEnd },
-    latency,
+    latency: (tenant) => (tenant === undefined ? latencyAll : latencyByTenant.get(tenant))?.snapshot() ?? [],
     async renderPrometheus() {
       if (!prometheus) return "";
       const { resourceMetrics } = await prometheus.collect();
