@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ResponseInputItem } from "openai/resources/responses/responses";
 import type { RequestSummary } from "../src/api/hooks.js";
+import { STRATEGIES } from "../src/strategies/registry.js";
 import { post, type Stack, startStack } from "./helpers/stack.js";
 
 let stack: Stack;
@@ -196,6 +197,44 @@ describe("POST /v1/responses (translated to chat)", () => {
     expect(seen[0]).toBe("response.created");
     expect(seen).toContain("response.failed");
     expect(seen).not.toContain("response.completed");
+  });
+});
+
+describe("routes and strategies through /v1/responses", () => {
+  it("resolves a route like chat does, with usage equal to the upstream's", async () => {
+    const { data: r, response } = await stack.client().responses.create({ model: "fast", input: "route me" }).withResponse();
+    expect(response.headers.get("x-octoroute-route")).toBe("fast");
+    expect(response.headers.get("x-octoroute-model")).toBe("sim-fast");
+    expect(stack.sim.stats.byModel["sim-fast"]).toBe(1);
+    expect(r.usage!.input_tokens).toBe(stack.sim.stats.promptTokens);
+    expect(r.usage!.output_tokens).toBe(stack.sim.stats.completionTokens);
+    expect(summaries[0]!.route).toBe("fast");
+  });
+
+  // Multi-call strategies live in their own module; this runs whenever self-consistency is registered.
+  it.runIf(STRATEGIES.has("self-consistency"))("runs a multi-call strategy, usage = the sum of every upstream call (stream and not)", async () => {
+    const body = { model: "sim-small", input: "What is 2+2?", octoroute: { strategy: "self-consistency", n: 3 } };
+    const { data: r, response } = await stack.client().responses.create(body as never as { model: string; input: string }).withResponse();
+    expect(response.headers.get("x-octoroute-strategy")).toBe("self-consistency");
+    expect(r.output_text.length).toBeGreaterThan(0);
+    expect(summaries[0]!.strategy).toBe("self-consistency");
+    expect(r.usage!.input_tokens).toBe(stack.sim.stats.promptTokens);
+    expect(r.usage!.output_tokens).toBe(stack.sim.stats.completionTokens);
+    // Several samples were paid for, not one answer.
+    stack.sim.resetStats();
+    await stack.client().responses.create({ model: "sim-small", input: "What is 2+2?" });
+    expect(r.usage!.output_tokens).toBeGreaterThan(stack.sim.stats.completionTokens);
+    stack.sim.resetStats();
+    const stream = await stack.client().responses.create({ ...body, stream: true } as never as { model: string; input: string; stream: true });
+    let completed: { usage: { input_tokens: number; output_tokens: number } } | undefined;
+    let text = "";
+    for await (const ev of stream) {
+      if (ev.type === "response.output_text.delta") text += ev.delta;
+      if (ev.type === "response.completed") completed = ev.response as never;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(completed!.usage.input_tokens).toBe(stack.sim.stats.promptTokens);
+    expect(completed!.usage.output_tokens).toBe(stack.sim.stats.completionTokens);
   });
 });
 
