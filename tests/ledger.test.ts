@@ -8,6 +8,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/node/database.js";
+import { Ledger } from "../src/telemetry/ledger/ledger.js";
 import { post, type Stack, startStack } from "./helpers/stack.js";
 
 const PG_URL = process.env.OCTOROUTE_TEST_PG_URL;
@@ -219,7 +220,8 @@ describe.each(backends)("ledger on $name", (backend) => {
     const row = { ts: old, requestId: `${tag}-ancient`, tenant: "team-a", keyId: "k", endpoint: "chat", route: null, strategy: "none", model: "sim-small", status: 200, errorCode: null, stream: false, calls: 1, inputTokens: 1, outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, costUsd: 1, latencyMs: 1, ttftMs: null };
     await ledger.backend.insert([row], [{ ...row, seq: 0, provider: "sim", operation: "chat", purpose: "answer", status: "ok", attempts: 1, streamed: false, responseModel: null }]);
     const before = await ledger.backend.counts();
-    const deleted = await ledger.backend.deleteBefore(Date.now() - 30 * 86_400_000);
+    // The retention cleanup as configured with `ledger.retentionDays: 30`.
+    const deleted = await new Ledger(ledger.backend, { retentionDays: 30, retentionIntervalMs: 3_600_000 }).cleanup();
     expect(deleted).toBe(2);
     const after = await ledger.backend.counts();
     expect(after).toEqual({ requests: before.requests - 1, calls: before.calls - 1 });
