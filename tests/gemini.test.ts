@@ -203,7 +203,9 @@ describe("gemini: errors", () => {
 
   it("never shows the provider key, even when the upstream echoes it", async () => {
     const err = await errorOf(client().chat.completions.create({ model: "gemini-badkey", messages: [{ role: "user", content: "hi" }] }));
-    expect(err.status).toBe(400);
+    // Google says 400 INVALID_ARGUMENT, but it is the gateway's key that failed: 502.
+    expect(err.status).toBe(502);
+    expect((err.error as { code?: string }).code).toBe("upstream_auth_failed");
     expect(err.message).toContain("INVALID_ARGUMENT");
     expect(err.message).toContain("[redacted]");
     expect(JSON.stringify(err.error)).not.toContain("SECRET");

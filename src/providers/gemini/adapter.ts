@@ -15,7 +15,7 @@ import { upstreamMalformed } from "../errors.js";
 import type { HttpClient } from "../http.js";
 import { openBody, requestJson, type TransportTarget } from "../transport.js";
 import type { CallOptions, Provider, ProviderResult, ProviderStream } from "../types.js";
-import { geminiErrorFormat } from "./errors.js";
+import { geminiErrorFormat, keyRejectedAs502 } from "./errors.js";
 import { toGenerateContentRequest } from "./request.js";
 import { toChatCompletion } from "./response.js";
 import { toChatChunks } from "./stream.js";
@@ -57,7 +57,7 @@ export class GeminiProvider implements Provider {
       this.target,
       { url: this.url(model, "generateContent"), method: "POST", headers: { ...this.baseHeaders, ...opts.headers }, body: JSON.stringify(body) },
       opts.signal,
-    );
+    ).catch(keyRejectedAs502);
     if (!value || typeof value !== "object" || (!Array.isArray(value.candidates) && !value.promptFeedback)) throw upstreamMalformed(this.id, "no candidates in response");
     return { value: toChatCompletion(value, model), ttftMs };
   }
@@ -68,7 +68,7 @@ export class GeminiProvider implements Provider {
       this.target,
       { url: this.url(model, "streamGenerateContent"), method: "POST", headers: { ...this.baseHeaders, ...opts.headers, accept: "text/event-stream" }, body: JSON.stringify(body) },
       opts.signal,
-    );
+    ).catch(keyRejectedAs502);
     const contentType = opened.header("content-type") ?? "";
     if (!contentType.includes("text/event-stream")) {
       await opened.chunks[Symbol.asyncIterator]().return?.();

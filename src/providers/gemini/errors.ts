@@ -3,7 +3,7 @@
  * HTTP and (rarely) as a `data:` event inside a stream. Status mapping and redaction stay in
  * `providers/errors.ts`.
  */
-import type { GatewayError } from "../../api/errors.js";
+import { GatewayError } from "../../api/errors.js";
 import { type ErrorFormat, upstreamHttpError } from "../errors.js";
 
 interface GoogleErrorBody {
@@ -39,4 +39,16 @@ export function streamErrorEvent(providerId: string, data: string, secrets: Arra
     /* unparseable: a generic upstream error */
   }
   return upstreamHttpError(providerId, status, data, geminiErrorFormat, { secrets });
+}
+
+/**
+ * Google answers a bad API key with 400 INVALID_ARGUMENT (reason API_KEY_INVALID). That is the
+ * gateway's credential failing, not the client's request, so it becomes the same 502 that a
+ * 401/403 from any other upstream gives.
+ */
+export function keyRejectedAs502(err: unknown): never {
+  if (err instanceof GatewayError && err.upstreamStatus === 400 && /API key not valid|API_KEY_INVALID/i.test(err.message)) {
+    throw new GatewayError(err.message, { status: 502, code: "upstream_auth_failed", upstreamStatus: 400 });
+  }
+  throw err;
 }
