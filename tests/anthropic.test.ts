@@ -280,8 +280,14 @@ describe("anthropic: stop_reason → finish_reason", () => {
     expect((plain.choices[0] as unknown as { native_finish_reason: string }).native_finish_reason).toBe(reason);
     const stream = await client().chat.completions.create({ model: "claude", messages: [{ role: "user", content: `reason ${reason}` }], stream: true }, { headers });
     const finishes: string[] = [];
-    for await (const chunk of stream) if (chunk.choices[0]?.finish_reason) finishes.push(chunk.choices[0].finish_reason);
+    const natives: string[] = [];
+    for await (const chunk of stream) {
+      const c = chunk.choices[0];
+      if (c?.finish_reason) finishes.push(c.finish_reason);
+      if (c?.finish_reason) natives.push((c as unknown as { native_finish_reason: string }).native_finish_reason);
+    }
     expect(finishes).toEqual([finish]);
+    expect(natives).toEqual([reason]);
   });
 
   it("maps a real max_tokens cut and a real stop sequence", async () => {
