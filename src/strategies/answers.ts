@@ -75,16 +75,25 @@ export function lastCodeBlock(text: string): string | null {
 function normalizeCode(code: string): string {
   return code
     .split("\n")
-    .map((l) => l.replace(/\s+$/, "").replace(/#.*$|\/\/.*$/, ""))
+    .map((l) => l.replace(/#.*$|\/\/.*$/, "").replace(/\s+$/, ""))
     .filter((l) => l.trim() !== "")
     .join("\n")
     .replace(/[ \t]+/g, " ");
 }
 
+function firstNumberIn(text: string): string | null {
+  for (const m of text.match(NUMBER) ?? []) {
+    const n = normalizeNumber(m);
+    if (n !== null) return n;
+  }
+  return null;
+}
+
 function fromMarked(segment: string, raw: string): ExtractedAnswer {
   const choice = choiceOf(segment);
   if (choice) return { kind: "choice", key: `choice:${choice}`, raw };
-  const n = lastNumberIn(segment);
+  // The marked answer is the first number after the marker ("The answer is 42 (checked 3 times)").
+  const n = firstNumberIn(segment);
   if (n !== null) return { kind: "number", key: `number:${n}`, raw };
   return { kind: "text", key: `text:${normalizeText(segment)}`, raw };
 }

@@ -57,11 +57,12 @@ export class Budget {
     account.onRecord(() => this.check());
   }
 
-  /** Takes `n` calls from the budget; false (and the budget stops) when they are not left. */
+  /** Takes `n` calls from the budget; false (and the budget is spent) when they are not left. */
   take(n = 1): boolean {
     if (this.stoppedBy || this.signal.aborted) return false;
     if (this.callsTaken + n > this.limits.calls) {
-      this.stop("calls");
+      // Out of calls: refuse new ones, but let those in flight finish (they are already paid for).
+      this.stoppedBy ??= "calls";
       return false;
     }
     this.callsTaken += n;

@@ -22,7 +22,7 @@ export function taskWorldPatch(cfg: Record<string, unknown>): void {
   models["math-completions"] = { provider: "sim", upstreamModel: "solver-single", price, capabilities: { completions: true, n: false } };
   models["math-plain"] = { provider: "sim", upstreamModel: "solver", price, capabilities: { logprobs: false } };
   models["math-single"] = { provider: "sim", upstreamModel: "solver-single", price };
-  models["math-slow"] = { provider: "sim", upstreamModel: "solver-slow", price, capabilities: { assistantPrefix: true } };
+  models["math-slow"] = { provider: "sim", upstreamModel: "solver-slow", price, capabilities: { assistantPrefix: true, n: false } };
   models["math-judged"] = { provider: "sim", upstreamModel: "solver", price };
   models.judge = { provider: "sim", price: { input: 0.2, output: 0.4 } };
   models.prm = { provider: "sim", price: { input: 0.1, output: 0 } };
