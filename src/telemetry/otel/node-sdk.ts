@@ -127,7 +127,7 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   const latencyByTenant = new Map<string, LatencyProfile>();
   const serializer = new PrometheusSerializer("", false, undefined, false, true);
 
-  const onRequestEnd = (s: RequestSummary): void => {
+  const handle = (s: RequestSummary): void => {
     record(instruments, s);
     let mine = latencyByTenant.get(s.tenant);
     if (!mine) latencyByTenant.set(s.tenant, (mine = new LatencyProfile()));
@@ -137,20 +137,46 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
     }
     if (tracer) emitSpans(tracer, s);
   };
+  // `onRequestEnd` runs before a buffered response is sent; the work is queued and done right
+  // after (setImmediate), so it costs the client no latency. Reads and flushes drain it first.
+  let queue: RequestSummary[] = [];
+  let scheduled = false;
+  const drain = (): void => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    for (const s of batch) {
+      try {
+        handle(s);
+      } catch {
+        /* telemetry must never take the gateway down */
+      }
+    }
+  };
+  const onRequestEnd = (s: RequestSummary): void => {
+    queue.push(s);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
 
   return {
     config,
     hooks: { onRequestEnd },
-    latency: (tenant) => (tenant === undefined ? latencyAll : latencyByTenant.get(tenant))?.snapshot() ?? [],
+    latency: (tenant) => (drain(), tenant === undefined ? latencyAll : latencyByTenant.get(tenant))?.snapshot() ?? [],
     async renderPrometheus() {
       if (!prometheus) return "";
+      drain();
       const { resourceMetrics } = await prometheus.collect();
       return serializer.serialize(resourceMetrics);
     },
     async flush() {
+      drain();
       await Promise.all([tracerProvider?.forceFlush(), meterProvider.forceFlush()]);
     },
     async shutdown() {
+      drain();
       await Promise.allSettled([tracerProvider?.shutdown(), meterProvider.shutdown()]);
     },
   };
