@@ -5,6 +5,7 @@
  * lacking logprobs or continuation (for the capability errors).
  */
 import { DEFAULT_SIM_MODELS } from "../../src/sim/server.js";
+import { tokenLm } from "../../src/sim/token-lm/model.js";
 import { SIM_CHAT_TEMPLATE } from "../../src/sim/token-lm/template.js";
 import { type Stack, type StackOptions, startStack } from "./stack.js";
 
@@ -29,6 +30,8 @@ export function decodingSimModels(timing: { ttftMs?: number; tokensPerSecond?: n
 }
 
 export function startDecodingStack(opts: StackOptions & { timing?: { ttftMs?: number; tokensPerSecond?: number } } = {}): Promise<Stack> {
+  // Build the LM before the first request, so no upstream call waits on it (and times out).
+  tokenLm();
   return startStack({
     ...opts,
     sim: { models: decodingSimModels(opts.timing), ...opts.sim },

@@ -84,7 +84,7 @@ export class TokenSource {
   /** The top-K list at each position of `tokens` after `prefix` (and at the end when `tokens` ends with EOS). */
   async score(prefix: string, tokens: readonly string[]): Promise<TopLogprobs[]> {
     const texts = tokens.filter((t) => t !== EOS);
-    const out: Array<TopLogprobs | undefined> = new Array(tokens.length);
+    const out: Array<TopLogprobs | undefined> = tokens.map(() => undefined);
     if (this.echo) {
       const full = this.prompt + prefix + texts.join("");
       const res = await this.call((signal) => this.client.complete(this.completionRequest(full, 1, { echo: true }), { purpose: this.purpose, signal }));
