@@ -26,7 +26,7 @@ beforeAll(async () => {
       const common = {
         type: "gemini",
         baseUrl: providers.sim!.baseUrl!.replace(/\/v1$/, "/v1beta"),
-        forwardHeaders: ["x-sim-fault", "x-sim-finish-reason"],
+        forwardHeaders: ["x-sim-fault", "x-sim-finish-reason", "x-sim-stream-error"],
         timeouts: { connectMs: 1000, firstByteMs: 3000, idleMs: 1500 },
         retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 1500 },
       };
@@ -190,6 +190,21 @@ describe("gemini: errors", () => {
     const down = await errorOf(ask("529"));
     expect(down.status).toBe(503);
     expect(down.message).toContain("UNAVAILABLE");
+  });
+
+  it("an error event mid-stream ends the client's stream with that error", async () => {
+    const stream = await client().chat.completions.create(
+      { model: "gemini", messages: [{ role: "user", content: "a long enough answer please" }], stream: true },
+      { headers: { "x-request-id": rid("se"), "x-sim-stream-error": "503" } },
+    );
+    let text = "";
+    const err = await errorOf(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+      })(),
+    );
+    expect(err.message).toContain("UNAVAILABLE");
+    expect(text.length).toBeGreaterThan(0);
   });
 
   it("a truncated stream is an error, not a clean end", async () => {

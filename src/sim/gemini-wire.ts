@@ -7,7 +7,8 @@
  * `GenerateContentResponse` with the next piece of every candidate.
  *
  * Sim-only knobs (request headers): `x-sim-fault` (the shared faults; `529` answers 503
- * UNAVAILABLE, Gemini's overload signal), `x-sim-finish-reason: <REASON>` forces `finishReason`.
+ * UNAVAILABLE, Gemini's overload signal), `x-sim-finish-reason: <REASON>` forces `finishReason`,
+ * `x-sim-stream-error: <HTTP code>` sends an `{error}` event halfway through a stream.
  * A key starting with `invalid` gets a 400 API_KEY_INVALID whose message echoes it.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -221,12 +222,18 @@ export async function handleGeminiGenerate(req: IncomingMessage, res: ServerResp
     res.socket?.destroy();
     return;
   }
-  const cut = fault?.kind === "truncate" ? Math.max(1, Math.floor(events.length / 2)) : events.length;
+  const streamError = Number(req.headers["x-sim-stream-error"] ?? 0);
+  const cut = fault?.kind === "truncate" || streamError ? Math.max(1, Math.floor(events.length / 2)) : events.length;
   const drip = fault?.kind === "slow-drip" ? (fault.ms ?? 200) : perToken;
   for (let i = 0; i < cut; i++) {
     if (res.destroyed) return;
     res.write(fault?.kind === "malformed" && i === 1 ? "data: {this is not json\r\n\r\n" : `data: ${JSON.stringify(events[i])}\r\n\r\n`);
     if (drip > 0 && i < cut - 1) await deps.sleep(drip);
+  }
+  if (streamError) {
+    const message = streamError === 503 ? "The model is overloaded. Please try again later." : `simulated ${streamError}`;
+    res.end(`data: ${JSON.stringify({ error: { code: streamError, message, status: STATUS_NAMES[streamError] ?? "UNKNOWN" } })}\r\n\r\n`);
+    return;
   }
   res.end();
   if (fault?.kind === "truncate") return;
