@@ -13,6 +13,17 @@ import { KEY_A, type Stack, startStack } from "./helpers/stack.js";
 
 let upstream: Stack;
 let gateway: Stack;
+
+/** Adds a model served natively by `upstreamStack`'s `/v1/responses`. */
+function nativeModel(cfg: Record<string, unknown>, upstreamStack: Stack): void {
+  (cfg.providers as Record<string, unknown>).native = { type: "openai", baseUrl: upstreamStack.baseURL, apiKey: KEY_A, retry: { maxAttempts: 1 } };
+  (cfg.models as Record<string, unknown>)["native-small"] = {
+    provider: "native",
+    upstreamModel: "sim-small",
+    price: { input: 0.15, output: 0.6 },
+    capabilities: { responses: true },
+  };
+}
 const upstreamSummaries: RequestSummary[] = [];
 const summaries: RequestSummary[] = [];
 
@@ -20,15 +31,7 @@ beforeAll(async () => {
   upstream = await startStack({ hooks: { onRequestEnd: (s) => upstreamSummaries.push(s) } });
   gateway = await startStack({
     hooks: { onRequestEnd: (s) => summaries.push(s) },
-    patch: (cfg) => {
-      (cfg.providers as Record<string, unknown>).native = { type: "openai", baseUrl: upstream.baseURL, apiKey: KEY_A, retry: { maxAttempts: 1 } };
-      (cfg.models as Record<string, unknown>)["native-small"] = {
-        provider: "native",
-        upstreamModel: "sim-small",
-        price: { input: 0.15, output: 0.6 },
-        capabilities: { responses: true },
-      };
-    },
+    patch: (cfg) => nativeModel(cfg, upstream),
   });
 });
 afterAll(async () => {
@@ -89,5 +92,23 @@ describe("native Responses pass-through", () => {
     for await (const ev of stream) types.push(ev.type);
     expect(types.at(-1)).toBe("response.completed");
     expect(upstreamSummaries.map((s) => s.endpoint)).toEqual(["chat"]);
+  });
+
+  it("applies the tenant's budget before any upstream call, natively and translated", async () => {
+    const poor = await startStack({
+      patch: (cfg) => {
+        nativeModel(cfg, upstream);
+        (cfg.tenants as Record<string, Record<string, unknown>>)["team-a"]!.budget = { usdPerDay: 0.000001 };
+      },
+    });
+    try {
+      for (const model of ["native-small", "sim-small"]) {
+        await expect(poor.client().responses.create({ model, input: "too expensive", max_output_tokens: 1000 })).rejects.toMatchObject({ status: 429, code: "budget_exceeded" });
+      }
+      expect(upstreamSummaries).toHaveLength(0);
+      expect(poor.sim.stats.requests).toBe(0);
+    } finally {
+      await poor.close();
+    }
   });
 });
