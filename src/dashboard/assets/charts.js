@@ -61,6 +61,19 @@ export function draw(id, config, empty) {
 }
 
 const axis = (format) => ({ grid: { color: "#f1f2f6" }, border: { display: false }, ticks: { callback: (v) => format(v), maxTicksLimit: 6 } });
+
+/** Dollar ticks with one number of decimals for the whole axis, fitted to the step between ticks. */
+const moneyAxis = () => ({
+  ...axis(usd),
+  ticks: {
+    maxTicksLimit: 6,
+    callback: (v, i, ticks) => {
+      const step = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : Math.abs(v) || 1;
+      const decimals = Math.min(8, Math.max(2, -Math.floor(Math.log10(step))));
+      return `$${Number(v).toFixed(decimals)}`;
+    },
+  },
+});
 const xAxis = { grid: { display: false }, border: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } };
 
 /** Stacked bars over time buckets (spend or tokens). */
@@ -75,7 +88,7 @@ export function stackedBars(labels, series, { money = false } = {}) {
     options: {
       maintainAspectRatio: false,
       interaction: { mode: "index", intersect: false },
-      scales: { x: { ...xAxis, stacked: true }, y: { ...axis(fmt), stacked: true, beginAtZero: true } },
+      scales: { x: { ...xAxis, stacked: true }, y: { ...(money ? moneyAxis() : axis(fmt)), stacked: true, beginAtZero: true } },
       plugins: {
         legend: { position: "bottom" },
         tooltip: { callbacks: { label: (ctx) => ` ${ctx.dataset.label}: ${fmt(ctx.parsed.y)}` } },
@@ -150,7 +163,7 @@ export function lines(labels, series, format = usd) {
     options: {
       maintainAspectRatio: false,
       interaction: { mode: "index", intersect: false },
-      scales: { x: xAxis, y: { ...axis(format), beginAtZero: true } },
+      scales: { x: xAxis, y: { ...(format === usd ? moneyAxis() : axis(format)), beginAtZero: true } },
       plugins: {
         legend: { position: "bottom", labels: { filter: (item, data) => !data.datasets[item.datasetIndex].borderDash?.length } },
         tooltip: { callbacks: { label: (ctx) => ` ${ctx.dataset.label}: ${format(ctx.parsed.y)}` } },

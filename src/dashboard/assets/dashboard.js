@@ -347,7 +347,13 @@ $("#signin-form").addEventListener("submit", async (e) => {
   try {
     await signIn(key);
   } catch (err) {
-    signOut(err instanceof ApiError && err.status === 401 ? "That key was not accepted." : `Sign-in failed: ${err.message}`);
+    signOut(
+      err instanceof ApiError && err.status === 401
+        ? "That key was not accepted."
+        : err instanceof ApiError && err.status === 404
+          ? "This gateway runs without the usage ledger (ledger.enabled: false); the dashboard reads it."
+          : `Sign-in failed: ${err.message}`,
+    );
   }
 });
 $("#signout").addEventListener("click", () => signOut());
