@@ -4,16 +4,21 @@
  * sequence numbers), function tools round trip, json_schema output, usage equal to what the
  * upstream served, and 400s that name the offending input item.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ResponseInputItem } from "openai/resources/responses/responses";
 import type { RequestSummary } from "../src/api/hooks.js";
+import { DEFAULT_SIM_MODELS } from "../src/sim/server.js";
 import { STRATEGIES } from "../src/strategies/registry.js";
 import { post, type Stack, startStack } from "./helpers/stack.js";
 
 let stack: Stack;
 const summaries: RequestSummary[] = [];
 beforeAll(async () => {
-  stack = await startStack({ hooks: { onRequestEnd: (s) => summaries.push(s) } });
+  stack = await startStack({
+    sim: { models: [...DEFAULT_SIM_MODELS, { name: "sim-trickle", ttftMs: 0, tokensPerSecond: 5 }] },
+    hooks: { onRequestEnd: (s) => summaries.push(s) },
+    patch: (cfg) => ((cfg.models as Record<string, unknown>)["sim-trickle"] = { provider: "sim", price: { input: 1, output: 1 } }),
+  });
 });
 afterAll(() => stack?.close());
 beforeEach(() => {
@@ -197,6 +202,23 @@ describe("POST /v1/responses (translated to chat)", () => {
     expect(seen[0]).toBe("response.created");
     expect(seen).toContain("response.failed");
     expect(seen).not.toContain("response.completed");
+  });
+
+  it("cancels the upstream when the client leaves mid-stream, and stores nothing", async () => {
+    const requestId = `resp-abort-${Date.now()}`;
+    const stream = await stack.client().responses.create({ model: "sim-trickle", input: "slowly", stream: true }, { headers: { "x-request-id": requestId } });
+    let id = "";
+    let deltas = 0;
+    for await (const ev of stream) {
+      if (ev.type === "response.created") id = ev.response.id;
+      if (ev.type === "response.output_text.delta" && ++deltas === 2) {
+        stream.controller.abort();
+        break;
+      }
+    }
+    await vi.waitFor(() => expect(stack.sim.stats.cancelled).toContain(requestId), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(summaries.find((s) => s.requestId === requestId)?.status).toBe(499));
+    await expect(stack.client().responses.retrieve(id)).rejects.toMatchObject({ status: 404 });
   });
 });
 
