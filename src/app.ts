@@ -8,6 +8,7 @@ import { handleCompletions, handleEmbeddings } from "./api/completions.js";
 import { asGatewayError, GatewayError } from "./api/errors.js";
 import type { GatewayHooks } from "./api/hooks.js";
 import { handleGetModel, handleListModels } from "./api/models.js";
+import { handleFeedback } from "./router/feedback.js";
 import { type GatewayEnv, presentedKey, requestIdFrom } from "./api/request-context.js";
 import { registerResponses } from "./api/responses/handlers.js";
 import { MemoryResponseStore } from "./api/responses/memory-store.js";
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   app.post("/v1/embeddings", (c) => handleEmbeddings(c, hooks));
   app.get("/v1/models", (c) => handleListModels(c));
   app.get("/v1/models/:id{.+}", (c) => handleGetModel(c));
+  app.post("/v1/feedback", (c) => handleFeedback(c));
   registerResponses(app, { hooks, store: deps.responseStore ?? new MemoryResponseStore() });
 
   for (const plugin of deps.plugins ?? []) plugin.register(app);

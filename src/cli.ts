@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<{ run(arg
   keys: { describe: "keys mint [--tenant NAME]: mint an API key and print the config line", load: () => import("./cli/keys.js") },
   schema: { describe: "schema [--write|--check]: the config's JSON Schema (config/schema.json)", load: () => import("./cli/schema.js") },
   config: { describe: "config check [--config FILE]: validate a config file", load: () => import("./cli/config-check.js") },
+  router: { describe: "router train|eval|calibrate --data FILE.jsonl: train, evaluate (RouteLLM metrics) and calibrate routers", load: () => import("./cli/router.js") },
 };
 
 function usage(): string {

@@ -3,6 +3,7 @@
  * when the config enables it, config reload (SIGHUP, file watch) and graceful shutdown.
  */
 import { watch, type FSWatcher } from "node:fs";
+import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp, type GatewayPlugin } from "./app.js";
@@ -11,6 +12,7 @@ import type { OctorouteConfig } from "./config/schema.js";
 import { type Accounting, startAccounting } from "./node/accounting.js";
 import { loadConfigFile, loadPriceCatalog } from "./node/config-file.js";
 import { responseStoreFor } from "./node/response-store-sqlite.js";
+import { prepareRouterConfig, routerStoreFor, withRouters } from "./node/router-config.js";
 import { undiciHttpClient } from "./node/undici-http.js";
 import { buildRuntime, type Runtime } from "./runtime.js";
 import { type SimServer, startSim } from "./sim/server.js";
@@ -71,12 +73,15 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     log(`octoroute sim listening on ${sim.url}`);
   }
 
-  let current = buildRuntime(initial, http, configPath ? loadPriceCatalog(initial, configPath) : {});
+  // Routes: artifacts resolve relative to the config file; router state outlives reloads.
+  const routerBase = configPath ? dirname(configPath) : process.cwd();
+  const routerStore = routerStoreFor(initial);
+  let current = withRouters(buildRuntime(prepareRouterConfig(initial, routerBase), http, configPath ? loadPriceCatalog(initial, configPath) : {}), routerStore);
   const reload = (): Error | null => {
     if (!configPath) return new Error("config was not loaded from a file");
     try {
       const next = loadConfigFile(configPath);
-      current = buildRuntime(next, http, loadPriceCatalog(next, configPath));
+      current = withRouters(buildRuntime(prepareRouterConfig(next, routerBase), http, loadPriceCatalog(next, configPath)), routerStore);
       log(`config reloaded (generation ${current.generation})`);
       return null;
     } catch (err) {

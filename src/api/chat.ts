@@ -42,7 +42,7 @@ export async function runChat(
   const tracker = trackRequest(scope, output.endpoint, hooks, c.get("startedAt"));
   tracker.stream = request.stream === true;
   try {
-    const plan = await planRequest(runtime, identity, request.model, request, headers);
+    const plan = await planRequest(runtime, identity, request.model, request, headers, { requestId: scope.requestId, models: (node) => clientFor(scope, node) });
     tracker.plan = plan;
     const client = clientFor(scope, plan.node);
     if (request.stream && !client.capabilities.streaming) {
@@ -52,7 +52,9 @@ export async function runChat(
       throw new GatewayError(`Model "${plan.node}" does not support tools.`, { status: 400, code: "capability_missing", param: "tools" });
     }
     const env = { route: plan.route, verifiers: runtime.config.verifiers };
-    const selected = selectStrategy(request, headers["x-octoroute-strategy"], plan.strategy, identity.config, client, env);
+    const chosen = selectStrategy(request, headers["x-octoroute-strategy"], plan.strategy, identity.config, client, env);
+    // A post-generation router (cascade) answers itself, unless the request named a strategy.
+    const selected = plan.runner && (chosen.source === "route" || chosen.source === "default") ? { ...chosen, strategy: plan.runner, params: {} } : chosen;
     tracker.strategy = selected.strategy.name;
     const limits = effectiveLimits(selected.budget, identity.config.strategies);
     if (hooks.admit) {

@@ -34,6 +34,12 @@ export interface RequestSummary {
   endpoint: Endpoint;
   route?: string;
   routeReason?: string;
+  /** Router that decided (`rules`, `classifier`, `knn`, `llm`, `cascade`, `bandit`, `alias`). */
+  router?: string;
+  /** Router scores per candidate (and `score` for pair routers). */
+  routeScores?: Record<string, number>;
+  /** Threshold the decision was made against (pair score, cascade confidence, quality knob). */
+  routeThreshold?: number;
   strategy: string;
   /** Node that answered. */
   model?: string;
