@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<{ run(arg
   schema: { describe: "schema [--write|--check]: the config's JSON Schema (config/schema.json)", load: () => import("./cli/schema.js") },
   config: { describe: "config check [--config FILE]: validate a config file", load: () => import("./cli/config-check.js") },
   router: { describe: "router train|eval|calibrate --data FILE.jsonl: train, evaluate (RouteLLM metrics) and calibrate routers", load: () => import("./cli/router.js") },
+  eval: { describe: "eval --dataset FILE --model M --strategies LIST: accuracy/tokens/cost/latency per strategy", load: () => import("./cli/eval.js") },
 };
 
 function usage(): string {

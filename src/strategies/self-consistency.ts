@@ -32,11 +32,15 @@ function meanLogprob(s: Sample): number {
   return lp.length ? lp.reduce((a, t) => a + t.logprob, 0) / lp.length : 0;
 }
 
-/** Whether the adaptive rule may stop with these vote counts. */
-export function adaptiveStop(p: Pick<Params, "stop_rule" | "threshold" | "confidence" | "min_samples">, top: number, total: number): boolean {
+/**
+ * Whether the adaptive rule may stop with these vote counts: a supermajority share of all votes,
+ * or (Adaptive-Consistency's Beta rule) P(leader's rate > runner-up's) under
+ * Beta(1 + leader, 1 + runner-up) reaching the confidence.
+ */
+export function adaptiveStop(p: Pick<Params, "stop_rule" | "threshold" | "confidence" | "min_samples">, top: number, total: number, runnerUp = total - top): boolean {
   if (total < p.min_samples) return false;
   if (p.stop_rule === "supermajority") return top / total >= p.threshold;
-  return betaConfidence(top, total - top) >= p.confidence;
+  return betaConfidence(top, runnerUp) >= p.confidence;
 }
 
 export const selfConsistency: Strategy = {
@@ -70,8 +74,8 @@ export const selfConsistency: Strategy = {
       if (got.length < size || ctx.budget?.spent) break;
       if (!p.adaptive) break;
       const v = vote(samples.map((s) => s.text));
-      const top = Math.max(...v.tally.map((t) => t.count));
-      if (adaptiveStop(p, top, samples.length)) break;
+      const counts = v.tally.map((t) => t.count).sort((a, b) => b - a);
+      if (adaptiveStop(p, counts[0]!, samples.length, counts[1] ?? 0)) break;
     }
     if (samples.length === 0) return emptyAnswer(ctx);
     const weights = p.weighted ? samples.map((s) => Math.exp(meanLogprob(s))) : undefined;
