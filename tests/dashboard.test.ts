@@ -187,13 +187,14 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("dashboard in headless Chromium", () =
   });
 
   it("refuses a wrong key and signs out cleanly", async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 760 }, reducedMotion: "reduce" });
     try {
       await page.goto(`${stack.gateway.url}/dashboard`);
       await page.fill("#key", "sk-not-a-real-key");
       await page.click("#signin-form button[type=submit]");
       await page.waitForSelector("#signin-error:not([hidden])");
       expect(await page.textContent("#signin-error")).toBe("That key was not accepted.");
+      await page.screenshot({ path: join(OUT, "dashboard-signin.png") });
       expect(await page.isVisible("#app")).toBe(false);
       await page.fill("#key", KEY_A);
       await page.click("#signin-form button[type=submit]");
