@@ -5,6 +5,8 @@
  * upstream served, and 400s that name the offending input item.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { zodTextFormat } from "openai/helpers/zod";
 import type { ResponseInputItem } from "openai/resources/responses/responses";
 import type { RequestSummary } from "../src/api/hooks.js";
 import { DEFAULT_SIM_MODELS } from "../src/sim/server.js";
@@ -176,6 +178,10 @@ describe("POST /v1/responses (translated to chat)", () => {
     expect(typeof parsed.city).toBe("string");
     expect(Number.isInteger(parsed.temp)).toBe(true);
     expect(r.text?.format?.type).toBe("json_schema");
+    // The SDK's structured-output helper parses it against a zod schema.
+    const Reading = z.object({ city: z.string(), temp: z.number().int(), sky: z.enum(["clear", "cloudy"]) });
+    const helper = await stack.client().responses.parse({ model: "sim-small", input: "Reading?", text: { format: zodTextFormat(Reading, "reading") } });
+    expect(Reading.parse(helper.output_parsed)).toEqual(helper.output_parsed);
   });
 
   it("marks a response cut by max_output_tokens as incomplete", async () => {
