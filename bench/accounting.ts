@@ -7,7 +7,9 @@
  * requests over kept-alive connections, timed with hrtime, in slices that alternate OFF/ON so
  * drift on this shared machine hits both alike. Targets: ON ≥ 0.9× OFF req/s, p99 added ≤ 1 ms.
  *
- * Env: BENCH_SECONDS (per target, default 12), BENCH_CONCURRENCY (default 16).
+ * Env: BENCH_SECONDS (per target, default 12), BENCH_CONCURRENCY (default 16), BENCH_PARTS
+ * (extra targets to find where time goes, e.g. `ledger,budgets,otel`: `startGateway` with only
+ * those parts on; `none` = `startGateway` with all three off).
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -25,8 +27,11 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const BODY = JSON.stringify({ model: "sim-fast", messages: [{ role: "user", content: "Say something short." }], max_tokens: 16 });
 const HEADERS = { "content-type": "application/json", authorization: `Bearer ${BENCH_KEY}` };
 
-/** The bench gateway's config; `on` adds ledger, budgets, limits and OTLP export. */
-async function benchConfig(simUrl: string, on: boolean, otlp?: string): Promise<Record<string, unknown>> {
+type Part = "ledger" | "budgets" | "otel";
+const ALL: Part[] = ["ledger", "budgets", "otel"];
+
+/** The bench gateway's config with the given parts on: ledger, budgets + limits, OTLP export. */
+async function benchConfig(simUrl: string, parts: Part[], otlp?: string): Promise<Record<string, unknown>> {
   const { sha256Hex } = await import("../src/tenants/keys.js");
   const hash = `sha256:${await sha256Hex(BENCH_KEY)}`;
   const huge = { budget: { usdPerDay: 1e9, usdPerMonth: 1e9 }, limits: { rpm: 1e9, tpm: 1e12 } };
@@ -35,20 +40,22 @@ async function benchConfig(simUrl: string, on: boolean, otlp?: string): Promise<
     database: { path: join(mkdtempSync(join(tmpdir(), "octoroute-bench-acct-")), "bench.db") },
     providers: { sim: { type: "openai", preset: "sim", baseUrl: `${simUrl}/v1`, connections: 64 } },
     models: { "sim-fast": { provider: "sim", price: { input: 0.05, output: 0.2 } } },
-    tenants: { bench: { keys: on ? [{ id: "bench-key", hash, ...huge }] : [hash], models: ["*"], ...(on ? huge : {}) } },
-    ...(on && otlp ? { telemetry: { otlp: { endpoint: otlp, metricsIntervalMs: 1000 }, sampling: { ratio: 1 } } } : {}),
+    ledger: { enabled: parts.includes("ledger") },
+    tenants: { bench: { keys: parts.includes("budgets") ? [{ id: "bench-key", hash, ...huge }] : [hash], models: ["*"], ...(parts.includes("budgets") ? huge : {}) } },
+    ...(parts.includes("otel") && otlp ? { telemetry: { otlp: { endpoint: otlp, metricsIntervalMs: 1000 }, sampling: { ratio: 1 } } } : {}),
   };
 }
 
-/** Child process roles: `sim`, `off <simUrl>`, `on <simUrl> <otlpUrl>`. */
+/** Child process roles: `sim`, `off <simUrl>`, `<parts|all|none> <simUrl> <otlpUrl>`. */
 async function child(role: string, simUrl?: string, otlp?: string): Promise<string> {
   if (role === "sim") {
     const { startSim } = await import("../src/sim/server.js");
     return (await startSim({ port: 0 })).url.replace(/\/v1$/, "");
   }
   const { parseConfig } = await import("../src/config/loader.js");
-  const config = parseConfig(JSON.stringify(await benchConfig(simUrl!, role === "on", otlp)), process.env, "bench config");
-  if (role === "on") {
+  const parts: Part[] = role === "on" ? ALL : role === "off" || role === "none" ? [] : (role.split("+") as Part[]);
+  const config = parseConfig(JSON.stringify(await benchConfig(simUrl!, parts, otlp)), process.env, "bench config");
+  if (role !== "off") {
     const { startGateway } = await import("../src/node.js");
     return (await startGateway({ config, port: 0, startSim: false, log: () => {} })).url;
   }
@@ -122,14 +129,21 @@ async function main() {
     { name: "off", url: off.url },
     { name: "on", url: on.url },
   ];
+  const extra = (process.env.BENCH_PARTS ?? "").split(",").filter(Boolean);
+  const extraProcs: ChildProcess[] = [];
+  for (const role of extra) {
+    const c = await spawn([role, sim.url, otlp]);
+    extraProcs.push(c.proc);
+    targets.push({ name: role, url: c.url });
+  }
   console.log(`accounting bench: c=${CONCURRENCY}, ${SECONDS}s per target in alternating slices, node ${process.version}`);
   for (const t of targets) await slice(t.url, 1500); // warm-up
 
   const slices = Math.max(2, Math.round(SECONDS / 2));
   const acc = targets.map(() => ({ latencies: [] as number[], count: 0, errors: 0, elapsed: 0 }));
   for (let s = 0; s < slices; s++) {
-    // Alternate the order too, so neither target always runs right after the other.
-    const order = s % 2 ? [1, 0] : [0, 1];
+    // Rotate the order too, so no target always runs right after another.
+    const order = targets.map((_, i) => (i + s) % targets.length);
     for (const i of order) {
       const r = await slice(targets[i]!.url, (SECONDS * 1000) / slices);
       const a = acc[i]!;
@@ -143,14 +157,14 @@ async function main() {
     const sorted = a.latencies.sort((x, y) => x - y);
     return { rps: a.count / a.elapsed, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), errors: a.errors, count: a.count };
   });
-  stats.forEach((s, i) => console.log(`  ${targets[i]!.name.padEnd(4)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  (${s.count} requests, ${s.errors} errors)`));
+  stats.forEach((s, i) => console.log(`  ${targets[i]!.name.padEnd(20)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  (${s.count} requests, ${s.errors} errors)`));
   const ratio = stats[1]!.rps / stats[0]!.rps;
   const addedP99 = stats[1]!.p99 - stats[0]!.p99;
   console.log(`  on/off req/s ratio ${ratio.toFixed(3)} (target >= 0.9): ${ratio >= 0.9 ? "PASS" : "MISS"}`);
   console.log(`  p99 added ${addedP99.toFixed(3)} ms (target <= 1 ms): ${addedP99 <= 1 ? "PASS" : "MISS"}`);
   console.log(`  OTLP exports received: ${exports}`);
 
-  for (const p of [on.proc, off.proc, sim.proc]) p.kill("SIGINT");
+  for (const p of [on.proc, off.proc, ...extraProcs, sim.proc]) p.kill("SIGINT");
   sink.close();
 }
 

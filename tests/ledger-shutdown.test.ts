@@ -49,9 +49,9 @@ describe("SIGTERM in the middle of a load burst", () => {
       configPath,
       JSON.stringify({
         server: { port: 0, shutdownGraceMs: 10_000 },
-        database: { path: dbPath },
+        database: { path: join(dir, "octoroute.db") },
         // A long flush window: only the shutdown flush can have written the last rows.
-        ledger: { flushIntervalMs: 60_000, batchRows: 100_000 },
+        ledger: { path: dbPath, flushIntervalMs: 60_000, batchRows: 100_000 },
         providers: { sim: { type: "openai", preset: "sim", baseUrl: sim.url } },
         models: { burst: { provider: "sim", upstreamModel: "burst-model", price: { input: 0.5, output: 1.5 } } },
         tenants: { "team-a": { keys: ["sha256:189918722f78aa6e69f3580c2c86bd6ad87083098138a997336248dc9c45c846"], models: ["*"] } },

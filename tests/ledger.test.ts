@@ -7,33 +7,23 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../src/node/database.js";
 import { Ledger } from "../src/telemetry/ledger/ledger.js";
 import { post, type Stack, startStack } from "./helpers/stack.js";
 
 const PG_URL = process.env.OCTOROUTE_TEST_PG_URL;
 const IN_CI = process.env.CI === "true";
 
-type Row = Record<string, unknown>;
-
 interface Backend {
   name: string;
   /** Config patch selecting the backend. */
   setup(): Promise<(cfg: Record<string, unknown>) => void>;
-  query(stack: Stack, sql: string, params: unknown[]): Promise<Row[]>;
   teardown(): Promise<void>;
 }
 
-const sqlite: Backend = {
-  name: "sqlite",
-  setup: async () => () => {},
-  query: async (stack, sql, params) => openDatabase(stack.config.database.path).all(sql.replace(/\$\d+/g, "?"), params as never) as Row[],
-  teardown: async () => {},
-};
+const sqlite: Backend = { name: "sqlite", setup: async () => () => {}, teardown: async () => {} };
 
 function postgres(): Backend {
   let admin: pg.Client | undefined;
-  let db: pg.Pool | undefined;
   let dbName = "";
   return {
     name: "postgres",
@@ -45,14 +35,11 @@ function postgres(): Backend {
       await admin.query(`CREATE DATABASE ${dbName}`);
       const url = new URL(PG_URL!);
       url.pathname = `/${dbName}`;
-      db = new pg.Pool({ connectionString: url.toString(), max: 2 });
       return (cfg) => {
         cfg.ledger = { url: url.toString() };
       };
     },
-    query: async (_stack, sql, params) => (await db!.query(sql, params)).rows,
     async teardown() {
-      await db?.end();
       await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
       await admin?.end();
     },
@@ -70,10 +57,8 @@ const backends: Backend[] = [sqlite, ...(PG_URL || IN_CI ? [postgres()] : [])];
 describe.each(backends)("ledger on $name", (backend) => {
   let stack: Stack;
   const tag = `${backend.name}-${Date.now().toString(36)}`;
-  const rows = async (table: "requests" | "calls", requestId: string) => {
-    await stack.gateway.accounting!.ledger!.flush();
-    return backend.query(stack, `SELECT * FROM octoroute_${table} WHERE request_id = $1 ORDER BY id`, [requestId]);
-  };
+  const ledger = () => stack.gateway.accounting!.ledger!;
+  const rows = (requestId: string) => ledger().rowsOf(requestId);
   const micro = (usage: { prompt_tokens: number; completion_tokens?: number }, input: number, output: number) =>
     (usage.prompt_tokens * input + (usage.completion_tokens ?? 0) * output) / 1e6;
 
@@ -94,17 +79,16 @@ describe.each(backends)("ledger on $name", (backend) => {
       .chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: "what does this cost?" }] }, { headers: { "x-request-id": id } })
       .withResponse();
     const expected = micro(data.usage!, 0.15, 0.6);
-    const [req] = await rows("requests", id);
-    expect(Number(req!.cost_usd)).toBeCloseTo(expected, 12);
+    const { requests, calls } = await rows(id);
+    expect(requests).toHaveLength(1);
+    const req = requests[0]!;
+    expect(req.costUsd).toBeCloseTo(expected, 12);
     expect(Number(response.headers.get("x-octoroute-cost-usd"))).toBeCloseTo(expected, 12);
-    expect(Number(req!.input_tokens)).toBe(data.usage!.prompt_tokens);
-    expect(Number(req!.output_tokens)).toBe(data.usage!.completion_tokens);
-    expect(req).toMatchObject({ tenant: "team-a", endpoint: "chat", strategy: "none", model: "sim-small" });
-    expect(Number(req!.status)).toBe(200);
-    const calls = await rows("calls", id);
+    expect(req).toMatchObject({ tenant: "team-a", keyId: "189918722f78", endpoint: "chat", strategy: "none", model: "sim-small", status: 200, stream: false, calls: 1 });
+    expect([req.inputTokens, req.outputTokens]).toEqual([data.usage!.prompt_tokens, data.usage!.completion_tokens]);
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ model: "sim-small", provider: "sim", purpose: "answer", status: "ok", operation: "chat" });
-    expect(Number(calls[0]!.cost_usd)).toBeCloseTo(expected, 12);
+    expect(calls[0]).toMatchObject({ model: "sim-small", provider: "sim", purpose: "answer", status: "ok", operation: "chat", attempts: 1, errorCode: null });
+    expect(calls[0]!.costUsd).toBeCloseTo(expected, 12);
   });
 
   it("bills a streamed chat from the include_usage chunk", async () => {
@@ -116,30 +100,28 @@ describe.each(backends)("ledger on $name", (backend) => {
     let usage;
     for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
     expect(usage!.completion_tokens).toBeGreaterThan(0);
-    const [req] = await rows("requests", id);
-    expect(Number(req!.cost_usd)).toBeCloseTo(micro(usage!, 2.5, 10), 12);
-    expect(Number(req!.stream)).toBe(1);
-    expect(Number(req!.output_tokens)).toBe(usage!.completion_tokens);
-    const calls = await rows("calls", id);
+    const { requests: [req], calls } = await rows(id);
+    expect(req!.costUsd).toBeCloseTo(micro(usage!, 2.5, 10), 12);
+    expect(req!.stream).toBe(true);
+    expect(req!.outputTokens).toBe(usage!.completion_tokens);
     expect(calls).toHaveLength(1);
-    expect(Number(calls[0]!.streamed)).toBe(1);
-    expect(calls[0]!.ttft_ms).not.toBeNull();
+    expect(calls[0]!.streamed).toBe(true);
+    expect(calls[0]!.ttftMs).not.toBeNull();
   });
 
   it("bills completions and embeddings", async () => {
     const cid = `${tag}-completion`;
     const c = await stack.client().completions.create({ model: "sim-small", prompt: "Once upon a time", max_tokens: 12 }, { headers: { "x-request-id": cid } });
-    const [creq] = await rows("requests", cid);
-    expect(Number(creq!.cost_usd)).toBeCloseTo(micro(c.usage!, 0.15, 0.6), 12);
+    const { requests: [creq] } = await rows(cid);
+    expect(creq!.costUsd).toBeCloseTo(micro(c.usage!, 0.15, 0.6), 12);
     expect(creq!.endpoint).toBe("completions");
 
     const eid = `${tag}-embedding`;
     const e = await stack.client().embeddings.create({ model: "sim-embed", input: ["first text", "a second, longer text"] }, { headers: { "x-request-id": eid } });
-    const [ereq] = await rows("requests", eid);
+    const { requests: [ereq], calls } = await rows(eid);
     expect(e.usage.prompt_tokens).toBeGreaterThan(0);
-    expect(Number(ereq!.cost_usd)).toBeCloseTo((e.usage.prompt_tokens * 0.02) / 1e6, 12);
+    expect(ereq!.costUsd).toBeCloseTo((e.usage.prompt_tokens * 0.02) / 1e6, 12);
     expect(ereq!.endpoint).toBe("embeddings");
-    const calls = await rows("calls", eid);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.operation).toBe("embeddings");
   });
@@ -149,26 +131,25 @@ describe.each(backends)("ledger on $name", (backend) => {
     const res = await post(stack, "/v1/chat/completions", { model: "sim-flaky", messages: [{ role: "user", content: "fall back" }] }, { "x-request-id": id, "x-sim-fault": "500;times=3" });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
-    const calls = await rows("calls", id);
-    expect(calls.map((c) => [c.model, c.status])).toEqual([
-      ["sim-flaky", "error"],
-      ["sim-fast", "ok"],
+    const { requests: [req], calls } = await rows(id);
+    expect(calls.map((c) => [c.seq, c.model, c.status])).toEqual([
+      [0, "sim-flaky", "error"],
+      [1, "sim-fast", "ok"],
     ]);
-    expect(Number(calls[0]!.attempts)).toBe(3);
-    expect(calls[0]!.error_code).toBeTruthy();
-    const [req] = await rows("requests", id);
-    expect(Number(req!.calls)).toBe(2);
+    expect(calls[0]!.attempts).toBe(3);
+    expect(calls[0]!.errorCode).toBeTruthy();
+    expect(req!.calls).toBe(2);
     expect(req!.model).toBe("sim-fast");
-    expect(Number(req!.cost_usd)).toBeCloseTo(micro(body.usage, 0.05, 0.2), 12);
+    expect(req!.costUsd).toBeCloseTo(micro(body.usage, 0.05, 0.2), 12);
   });
 
   it("records refused and failed requests too, with their error class", async () => {
     const id = `${tag}-refused`;
     const res = await post(stack, "/v1/chat/completions", { model: "sim-small", messages: [{ role: "user", content: "x" }] }, { "x-request-id": id, "x-sim-fault": "500;times=10" });
     expect(res.status).toBeGreaterThanOrEqual(500);
-    const [req] = await rows("requests", id);
-    expect(Number(req!.status)).toBe(res.status);
-    expect(req!.error_code).toBe(((await res.json()) as { error: { code: string } }).error.code);
+    const { requests: [req] } = await rows(id);
+    expect(req!.status).toBe(res.status);
+    expect(req!.errorCode).toBe(((await res.json()) as { error: { code: string } }).error.code);
   });
 
   it("has exactly one request row per request and one call row per call under concurrency", async () => {
@@ -177,31 +158,29 @@ describe.each(backends)("ledger on $name", (backend) => {
     await Promise.all(
       Array.from({ length: n }, (_, i) => stack.client().chat.completions.create({ model: "sim-fast", messages: [{ role: "user", content: `burst ${i}` }] }, { headers: { "x-request-id": `${prefix}${i}` } })),
     );
-    await stack.gateway.accounting!.ledger!.flush();
-    const [r] = await backend.query(stack, "SELECT COUNT(*) AS n, COUNT(DISTINCT request_id) AS d FROM octoroute_requests WHERE request_id LIKE $1", [`${prefix}%`]);
-    const [c] = await backend.query(stack, "SELECT COUNT(*) AS n FROM octoroute_calls WHERE request_id LIKE $1", [`${prefix}%`]);
-    expect([Number(r!.n), Number(r!.d), Number(c!.n)]).toEqual([n, n, n]);
+    const found = await Promise.all(Array.from({ length: n }, (_, i) => rows(`${prefix}${i}`)));
+    expect(found.map((f) => [f.requests.length, f.calls.length])).toEqual(Array.from({ length: n }, () => [1, 1]));
   });
 
   it("answers usage queries grouped by model and day, with percentiles", async () => {
-    const ledger = stack.gateway.accounting!.ledger!;
+    const l = ledger();
     const now = Date.now();
-    const byModel = await ledger.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: ["model"], tenant: "team-a" });
+    const byModel = await l.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: ["model"], tenant: "team-a" });
     const small = byModel.find((g) => g.group.model === "sim-small")!;
     expect(small.requests).toBeGreaterThanOrEqual(2);
     expect(small.latencyP50Ms).not.toBeNull();
     expect(small.latencyP95Ms!).toBeGreaterThanOrEqual(small.latencyP50Ms!);
-    const [total] = await ledger.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: [], tenant: "team-a" });
+    const [total] = await l.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: [], tenant: "team-a" });
     expect(total!.requests).toBe(byModel.reduce((n, g) => n + g.requests, 0));
     expect(total!.costUsd).toBeCloseTo(byModel.reduce((n, g) => n + g.costUsd, 0), 12);
-    const byDay = await ledger.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: ["day"], tenant: "team-a" });
+    const byDay = await l.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: ["day"], tenant: "team-a" });
     expect(byDay.map((g) => g.group.day)).toContain(new Date(now).toISOString().slice(0, 10));
-    const none = await ledger.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: [], tenant: "nobody" });
+    const none = await l.usage({ from: now - 3_600_000, to: now + 60_000, groupBy: [], tenant: "nobody" });
     expect(none).toEqual([]);
   });
 
   it("writes a batch larger than one write slice completely", async () => {
-    const store = stack.gateway.accounting!.ledger!.backend;
+    const store = ledger().backend;
     const ts = Date.now() - 86_400_000;
     const req = (i: number) => ({ ts, requestId: `${tag}-bulk-${i}`, tenant: "bulk", keyId: "k", endpoint: "chat", route: null, strategy: "none", model: "m", status: 200, errorCode: null, stream: false, calls: 1, inputTokens: i, outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, costUsd: 0.001, latencyMs: i, ttftMs: null });
     const requests = Array.from({ length: 150 }, (_, i) => req(i));
@@ -210,21 +189,24 @@ describe.each(backends)("ledger on $name", (backend) => {
     const [r] = await store.usage({ from: ts, to: ts + 1, groupBy: [], tenant: "bulk" });
     expect(r).toMatchObject({ requests: 150, inputTokens: (149 * 150) / 2, latencyP50Ms: 74 });
     expect(r!.costUsd).toBeCloseTo(0.15, 12);
-    const [c] = await backend.query(stack, "SELECT COUNT(*) AS n FROM octoroute_calls WHERE tenant = $1", ["bulk"]);
-    expect(Number(c!.n)).toBe(230);
+    const last = await store.rowsOf(`${tag}-bulk-149`);
+    expect([last.requests.length, last.calls.length]).toEqual([1, 1]);
+    const first = await store.rowsOf(`${tag}-bulk-0`);
+    expect(first.calls.map((c) => c.seq)).toEqual([0, 1]);
   });
 
   it("retention deletes old rows and keeps recent ones", async () => {
-    const ledger = stack.gateway.accounting!.ledger!;
+    const l = ledger();
     const old = Date.now() - 40 * 86_400_000;
     const row = { ts: old, requestId: `${tag}-ancient`, tenant: "team-a", keyId: "k", endpoint: "chat", route: null, strategy: "none", model: "sim-small", status: 200, errorCode: null, stream: false, calls: 1, inputTokens: 1, outputTokens: 1, cachedTokens: 0, cacheWriteTokens: 0, costUsd: 1, latencyMs: 1, ttftMs: null };
-    await ledger.backend.insert([row], [{ ...row, seq: 0, provider: "sim", operation: "chat", purpose: "answer", status: "ok", attempts: 1, streamed: false, responseModel: null }]);
-    const before = await ledger.backend.counts();
+    await l.backend.insert([row], [{ ...row, seq: 0, provider: "sim", operation: "chat", purpose: "answer", status: "ok", attempts: 1, streamed: false, responseModel: null }]);
+    const before = await l.backend.counts();
     // The retention cleanup as configured with `ledger.retentionDays: 30`.
-    const deleted = await new Ledger(ledger.backend, { retentionDays: 30, retentionIntervalMs: 3_600_000 }).cleanup();
+    const deleted = await new Ledger(l.backend, { retentionDays: 30, retentionIntervalMs: 3_600_000 }).cleanup();
     expect(deleted).toBe(2);
-    const after = await ledger.backend.counts();
+    const after = await l.backend.counts();
     expect(after).toEqual({ requests: before.requests - 1, calls: before.calls - 1 });
-    expect(await rows("requests", `${tag}-chat`)).toHaveLength(1);
+    expect((await rows(`${tag}-chat`)).requests).toHaveLength(1);
+    expect((await rows(`${tag}-ancient`)).requests).toHaveLength(0);
   });
 });

@@ -60,6 +60,11 @@ export const ledgerSchema = z.strictObject({
     .string()
     .regex(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL")
     .optional(),
+  /**
+   * SQLite file of the ledger (its own file, written from a worker thread); default: next to
+   * `database.path` with `.ledger` before the extension (`data/octoroute.ledger.db`).
+   */
+  path: z.string().min(1).optional(),
   /** Rows are written in one transaction at most this often... */
   flushIntervalMs: z.number().int().min(1).max(60_000).default(100),
   /** ...or as soon as this many rows are waiting. */

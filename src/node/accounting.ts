@@ -1,6 +1,6 @@
 /**
- * Accounting on Node: the usage ledger (embedded SQLite by default, PostgreSQL when `ledger.url`
- * is set), the budget/limit counter store (in-process, its spend rebuilt from the ledger at start
+ * Accounting on Node: the usage ledger (an embedded SQLite file written from a worker thread by
+ * default, PostgreSQL when `ledger.url` is set), the budget/limit counter store (in-process, its spend rebuilt from the ledger at start
  * so it survives a restart) and the usage API, assembled from the config into hooks and plugins
  * for `startGateway`. `close()` flushes the ledger; call it after in-flight requests finished.
  */
@@ -12,13 +12,12 @@ import { ledgerSchema } from "../config/telemetry.js";
 import type { Runtime } from "../runtime.js";
 import { Ledger } from "../telemetry/ledger/ledger.js";
 import { PostgresLedger } from "../telemetry/ledger/postgres.js";
-import { SqliteLedger } from "../telemetry/ledger/sqlite.js";
 import type { LedgerBackend } from "../telemetry/ledger/types.js";
 import { noteUnpriced } from "../telemetry/pricing.js";
 import { budgetAdmission } from "../tenants/budgets/admission.js";
 import { MemoryCounterStore } from "../tenants/budgets/memory.js";
 import { type CounterStore, keyScope, tenantScope } from "../tenants/budgets/types.js";
-import { openDatabase } from "./database.js";
+import { ThreadedSqliteLedger } from "./sqlite-ledger-thread.js";
 
 export interface Accounting {
   hooks: GatewayHooks;
@@ -30,10 +29,20 @@ export interface Accounting {
   close(): Promise<void>;
 }
 
-/** Ledger backend named by the config. */
+/** The ledger's SQLite file: `ledger.path`, else `database.path` with `.ledger` before the extension. */
+export function ledgerPath(config: OctorouteConfig): string {
+  const lc = ledgerSchema.parse(config.ledger ?? {});
+  if (lc.path) return lc.path;
+  const db = config.database.path;
+  if (db === ":memory:") return db;
+  const m = /^(.*?)(\.[^./\\]+)?$/.exec(db)!;
+  return `${m[1]}.ledger${m[2] ?? ".db"}`;
+}
+
+/** Ledger backend named by the config: PostgreSQL for a URL, else SQLite on a worker thread. */
 export function ledgerBackend(config: OctorouteConfig): LedgerBackend {
   const lc = ledgerSchema.parse(config.ledger ?? {});
-  return lc.url ? new PostgresLedger(lc.url) : new SqliteLedger(openDatabase(config.database.path));
+  return lc.url ? new PostgresLedger(lc.url) : new ThreadedSqliteLedger(ledgerPath(config));
 }
 
 export async function startAccounting(config: OctorouteConfig, runtime: () => Runtime, log: (msg: string) => void = () => {}): Promise<Accounting> {

@@ -110,6 +110,12 @@ export class Ledger {
     return this.backend.topRequests(q, limit);
   }
 
+  /** Stored rows of one request id (flushes first). */
+  async rowsOf(requestId: string): Promise<{ requests: RequestRow[]; calls: CallRow[] }> {
+    await this.flush();
+    return this.backend.rowsOf(requestId);
+  }
+
   async spendSince(sinceMs: number): Promise<SpendRow[]> {
     await this.flush();
     return this.backend.spendSince(sinceMs);

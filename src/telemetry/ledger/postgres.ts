@@ -7,12 +7,16 @@ import pg from "pg";
 import {
   assembleUsage,
   CALL_COLUMN_COUNT,
+  CALLS,
+  callFromRow,
   ddl,
   insertCalls,
   insertRequests,
   POSTGRES,
   REQUEST_COLUMN_COUNT,
+  REQUESTS,
   requestFromRow,
+  rowsOfSql,
   spendSinceSql,
   topRequestsSql,
   usageLatencySql,
@@ -83,6 +87,11 @@ export class PostgresLedger implements LedgerBackend {
     const s = topRequestsSql(POSTGRES, q, limit);
     const { rows } = await this.pool.query(s.sql, s.params);
     return rows.map(requestFromRow);
+  }
+
+  async rowsOf(requestId: string): Promise<{ requests: RequestRow[]; calls: CallRow[] }> {
+    const [r, c] = await Promise.all([this.pool.query(rowsOfSql(POSTGRES, REQUESTS), [requestId]), this.pool.query(rowsOfSql(POSTGRES, CALLS), [requestId])]);
+    return { requests: r.rows.map(requestFromRow), calls: c.rows.map(callFromRow) };
   }
 
   async deleteBefore(beforeMs: number): Promise<number> {

@@ -233,6 +233,41 @@ export function assembleUsage(q: UsageQuery, sums: Row[], latencies: Row[]): Usa
     });
 }
 
+export function rowsOfSql(d: Dialect, table: typeof REQUESTS | typeof CALLS): string {
+  const cols = (table === REQUESTS ? REQUEST_COLUMNS : CALL_COLUMNS).map(([c, , k]) => (k === "text" ? c : `CAST(${c} AS ${d.real}) AS ${c}`));
+  return `SELECT ${cols.join(", ")} FROM ${table} WHERE request_id = ${d.param(1)} ORDER BY id`;
+}
+
+/** A stored call row back to its TypeScript shape. */
+export function callFromRow(r: Row): CallRow {
+  const nullableNum = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    ts: n(r.ts),
+    requestId: String(r.request_id),
+    seq: n(r.seq),
+    tenant: String(r.tenant),
+    keyId: String(r.key_id),
+    route: (r.route as string | null) ?? null,
+    strategy: String(r.strategy),
+    model: String(r.model),
+    provider: String(r.provider),
+    operation: String(r.operation),
+    purpose: String(r.purpose),
+    inputTokens: n(r.input_tokens),
+    outputTokens: n(r.output_tokens),
+    cachedTokens: n(r.cached_tokens),
+    cacheWriteTokens: n(r.cache_write_tokens),
+    costUsd: nullableNum(r.cost_usd),
+    latencyMs: n(r.latency_ms),
+    ttftMs: nullableNum(r.ttft_ms),
+    status: String(r.status),
+    errorCode: (r.error_code as string | null) ?? null,
+    attempts: n(r.attempts),
+    streamed: n(r.streamed) === 1,
+    responseModel: (r.response_model as string | null) ?? null,
+  };
+}
+
 /** A stored request row back to its TypeScript shape. */
 export function requestFromRow(r: Row): RequestRow {
   const nullableNum = (v: unknown) => (v === null || v === undefined ? null : Number(v));

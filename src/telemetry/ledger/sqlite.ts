@@ -1,18 +1,21 @@
 /**
- * Ledger backend on the embedded SQLite database (`src/node/database.ts`): the default, created on
- * first start with no set-up. Node-only. SQLite here is synchronous WebAssembly, so each batch is
- * written as short multi-row transactions; the Ledger calls it off the request path.
+ * Ledger backend on an embedded SQLite database (`src/node/database.ts`): the default, created on
+ * first start with no set-up. Node-only. SQLite here is synchronous WebAssembly, so the gateway
+ * runs this class on a worker thread (`src/node/sqlite-ledger-thread.ts`); a batch is written as
+ * short multi-row transactions with a yield between them, so queries interleave with big batches.
  */
 import type { Statement } from "node-sqlite3-wasm";
 import { type Database, transaction } from "../../node/database.js";
 import {
   assembleUsage,
   CALLS,
+  callFromRow,
   ddl,
   insertCalls,
   insertRequests,
   REQUESTS,
   requestFromRow,
+  rowsOfSql,
   SQLITE,
   spendSinceSql,
   topRequestsSql,
@@ -35,8 +38,8 @@ export class SqliteLedger implements LedgerBackend {
   }
 
   async insert(requests: RequestRow[], calls: CallRow[]): Promise<void> {
-    // SQLite here runs on the event loop, so a big batch is written as small transactions with a
-    // yield between them: no request waits behind more than one slice (about a millisecond).
+    // Small transactions with a yield between them: a usage query waits behind one slice at most,
+    // and this stays harmless if it ever runs on the event loop.
     for (let i = 0, j = 0; i < requests.length || j < calls.length; ) {
       const req = requests.slice(i, i + SLICE_ROWS);
       const call = calls.slice(j, j + SLICE_ROWS);
@@ -70,6 +73,13 @@ export class SqliteLedger implements LedgerBackend {
     return this.db.all(s.sql, s.params as Bind).map((r) => requestFromRow(r as Record<string, unknown>));
   }
 
+  async rowsOf(requestId: string): Promise<{ requests: RequestRow[]; calls: CallRow[] }> {
+    return {
+      requests: this.db.all(rowsOfSql(SQLITE, REQUESTS), [requestId]).map((r) => requestFromRow(r as Record<string, unknown>)),
+      calls: this.db.all(rowsOfSql(SQLITE, CALLS), [requestId]).map((r) => callFromRow(r as Record<string, unknown>)),
+    };
+  }
+
   async deleteBefore(beforeMs: number): Promise<number> {
     // Small slices, so a large backlog never holds the (shared, synchronous) database for long.
     let total = 0;
@@ -90,6 +100,6 @@ export class SqliteLedger implements LedgerBackend {
   }
 
   async close(): Promise<void> {
-    // The database is shared with other features; its owner closes it.
+    // Whoever opened the database closes it (the worker, or the owner of a shared database).
   }
 }

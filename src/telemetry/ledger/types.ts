@@ -115,6 +115,8 @@ export interface LedgerBackend {
   spendSince(sinceMs: number): Promise<SpendRow[]>;
   /** The most expensive requests in a window (dashboard table). */
   topRequests(query: Omit<UsageQuery, "groupBy">, limit: number): Promise<RequestRow[]>;
+  /** The stored rows of one request id (client ids may repeat: every match, oldest first). */
+  rowsOf(requestId: string): Promise<{ requests: RequestRow[]; calls: CallRow[] }>;
   /** Deletes rows older than `beforeMs`; returns how many rows went. */
   deleteBefore(beforeMs: number): Promise<number>;
   counts(): Promise<{ requests: number; calls: number }>;

@@ -1,0 +1,37 @@
+/**
+ * Worker-thread body of the SQLite ledger: owns the ledger's database file and answers the
+ * main thread's calls (`{id, method, args}` → `{id, result | error}`). SQLite here is synchronous
+ * WebAssembly, so writing it on the event loop would stall requests; on its own thread it never
+ * does. Started through `sqlite-ledger-worker.boot.mjs`, which loads TypeScript.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { SqliteLedger } from "../telemetry/ledger/sqlite.js";
+import type { LedgerBackend } from "../telemetry/ledger/types.js";
+import { closeDatabase, openDatabase } from "./database.js";
+
+export interface LedgerCall {
+  id: number;
+  method: Exclude<keyof LedgerBackend, "kind">;
+  args: unknown[];
+}
+
+const path = (workerData as { path: string }).path;
+let backend: SqliteLedger | undefined;
+let failure: Error | undefined;
+try {
+  backend = new SqliteLedger(openDatabase(path));
+} catch (err) {
+  failure = err as Error;
+}
+
+parentPort!.on("message", async (msg: LedgerCall) => {
+  try {
+    if (!backend) throw failure ?? new Error("ledger database is not open");
+    const fn = backend[msg.method] as (...a: unknown[]) => Promise<unknown>;
+    const result = await fn.apply(backend, msg.args);
+    if (msg.method === "close") closeDatabase(path);
+    parentPort!.postMessage({ id: msg.id, result });
+  } catch (err) {
+    parentPort!.postMessage({ id: msg.id, error: (err as Error).message ?? String(err) });
+  }
+});
