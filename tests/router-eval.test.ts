@@ -1,0 +1,83 @@
+/**
+ * The offline eval CLI, run as a user runs it: reproduces RouteLLM's random (≈0.50) and oracle
+ * baselines on the dev files, agrees with an APGR/CPT computed by hand on a four-prompt fixture,
+ * and prints the multi-model comparison and an SVG plot. Pure-metric checks sit alongside.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { interp, pairMetrics, quantile } from "../src/router/eval.js";
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "..");
+const DATA = join(ROOT, "../shared/data/routing");
+
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", join(ROOT, "src/cli.ts"), "router", "eval", ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
+  return stdout;
+}
+
+/** The APGR and CPT(50%) columns of a router's row in the eval table. */
+function row(out: string, name: string): { apgr: number; cpt50: number } {
+  const line = out.split("\n").find((l) => l.startsWith(`${name} `))!;
+  const cols = line.trim().split(/\s+/);
+  return { apgr: Number(cols[1]), cpt50: Number(cols[3]!.replace("%", "")) };
+}
+
+describe("router eval CLI", () => {
+  it("agrees with a hand-computed APGR and CPT on a tiny fixture", async () => {
+    // Length scores 1..4, strong always right, weak right on prompts 1 and 3: curve (0,50) (25,75)
+    // (50,75) (75,100) (100,100) → area 81.25 → APGR (81.25−50)/(100−50) = 0.625; CPT(50%) = 50%.
+    const out = await cli("--data", join(ROOT, "tests/fixtures/routing/apgr-hand.jsonl"), "--router", "length");
+    expect(row(out, "length")).toEqual({ apgr: 0.625, cpt50: 50 });
+    expect(out).toContain("CPT(20%)");
+    expect(out.split("\n").find((l) => l.startsWith("length "))).toContain("10.00%");
+  });
+
+  it("reproduces the random (≈0.50) and oracle baselines on mmlu-dev", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "octoroute-eval-"));
+    const out = await cli("--data", join(DATA, "mmlu-dev.jsonl"), "--router", "random,oracle,length", "--plot", join(dir, "mmlu.svg"));
+    const random = row(out, "random");
+    expect(random.apgr).toBeGreaterThan(0.45);
+    expect(random.apgr).toBeLessThan(0.55);
+    const oracle = row(out, "oracle");
+    expect(oracle.apgr).toBeGreaterThan(1);
+    // The oracle needs only the prompts where strong wins and weak loses (346 of 1,991 ≈ 17%), and
+    // recovers half the gap with far fewer.
+    expect(oracle.cpt50).toBeLessThan(10);
+    expect(row(out, "length").apgr).toBeGreaterThan(0.55);
+    const svg = readFileSync(join(dir, "mmlu.svg"), "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("oracle");
+  });
+
+  it("compares a router with every single model and the oracle on a RouterBench file", async () => {
+    const out = await cli("--data", join(DATA, "routerbench-mbpp-train.jsonl"), "--router", "knn", "--folds", "3");
+    expect(out).toContain("most capable: gpt-4-1106-preview");
+    expect(out).toMatch(/oracle \(per prompt\)\s+[0-9.]+\s+[0-9.]+/);
+    expect(out).toMatch(/reaches 95% of gpt-4-1106-preview's quality/);
+    expect(out).toContain("vs mistralai/mistral-7b-chat");
+  }, 60_000);
+});
+
+describe("RouteLLM metric pieces", () => {
+  it("quantile and interp follow numpy", () => {
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([1, 2, 3, 4], 0.1)).toBeCloseTo(1.3, 12);
+    expect(interp(2.5, [1, 2, 3], [10, 20, 30])).toBe(25);
+    expect(interp(0, [1, 2, 3], [10, 20, 30])).toBe(10);
+    expect(interp(9, [1, 2, 3], [10, 20, 30])).toBe(30);
+  });
+
+  it("a router that ranks exactly the gain prompts first beats one that ranks them last", () => {
+    const strong = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+    const weak = [0, 0, 1, 1, 1, 1, 1, 1, 1, 1];
+    const good = pairMetrics([9, 8, 1, 2, 3, 4, 5, 6, 7, 0], strong, weak);
+    const bad = pairMetrics([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], strong, weak);
+    expect(good.apgr).toBeGreaterThan(0.8);
+    expect(bad.apgr).toBeLessThan(0.3);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Pure pieces of the router: rules operators over request features, the functional-token parser,
+ * request features, bandit posteriors and the calibration table's meaning.
+ */
+import { describe, expect, it } from "vitest";
+import { calibrationTable, thresholdForShare } from "../src/router/artifact.js";
+import { armValues, contextBucket, sampleBeta } from "../src/router/bandit.js";
+import { escalationPath } from "../src/router/cascade.js";
+import { requestFeatures, textFeatures } from "../src/router/features.js";
+import { parseFunctionalToken } from "../src/router/llm.js";
+import { compileCondition } from "../src/router/rules.js";
+
+const f = (content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+  requestFeatures({ model: "x", messages: [{ role: "user", content }], ...extra } as never, headers, "team-a");
+
+describe("rules operators", () => {
+  const math = f("Solve the integral of x^2 and the derivative of sin x", {}, { "x-octoroute-meta-team": "research" });
+  const chat = f("hello friend", { tools: [{ type: "function", function: { name: "t" } }] });
+  it.each([
+    [{ field: "domain", eq: "math" }, true, false],
+    [{ field: "domain", ne: "math" }, false, true],
+    [{ field: "domain", in: ["code", "math"] }, true, false],
+    [{ field: "text", regex: "integral|proof" }, true, false],
+    [{ field: "promptTokens", gt: 5 }, true, false],
+    [{ field: "promptTokens", lte: 5 }, false, true],
+    [{ field: "hasTools", eq: true }, false, true],
+    [{ field: "meta.team", eq: "research" }, true, false],
+    [{ field: "meta.team", exists: true }, true, false],
+    [{ and: [{ field: "domain", eq: "math" }, { field: "turns", eq: 1 }] }, true, false],
+    [{ or: [{ field: "domain", eq: "law" }, { field: "hasTools", eq: true }] }, false, true],
+    [{ not: { field: "domain", eq: "math" } }, false, true],
+  ])("%j", (cond, onMath, onChat) => {
+    const test = compileCondition(cond as never);
+    expect(test(math)).toBe(onMath);
+    expect(test(chat)).toBe(onChat);
+  });
+});
+
+describe("request features", () => {
+  it("reads structure, domain, math density, code, language and metadata", () => {
+    const x = f("```ts\nconst a = 1;\n```\nfix this function bug in my python code", { response_format: { type: "json_object" } });
+    expect(x.domain).toBe("code");
+    expect(x.codeBlocks).toBe(1);
+    expect(x.jsonMode).toBe(true);
+    expect(textFeatures("12 + 34 = 46").mathDensity).toBeGreaterThan(0.4);
+    expect(textFeatures("你好，请帮我翻译这句话").language).toBe("cjk");
+    expect(f("hi", {}, { "x-octoroute-meta-tier": "gold" }).meta).toEqual({ tier: "gold" });
+  });
+});
+
+describe("functional tokens", () => {
+  it("parses Octopus-style answers strictly", () => {
+    expect(parseFunctionalToken("<nexa_1>('Find the derivative of x^3')<nexa_end>", 3)).toEqual({ index: 1, query: "Find the derivative of x^3" });
+    expect(parseFunctionalToken("  <nexa_0>  ", 2)).toEqual({ index: 0, query: undefined });
+    expect(parseFunctionalToken("<nexa_7>('x')<nexa_end>", 3)).toBeUndefined();
+    expect(parseFunctionalToken("I pick <nexa_1>", 3)).toBeUndefined();
+    expect(parseFunctionalToken("", 3)).toBeUndefined();
+  });
+});
+
+describe("bandit", () => {
+  it("Beta samples have the right mean", () => {
+    let s = 0;
+    for (let i = 0; i < 4000; i++) s += sampleBeta(8, 2);
+    expect(s / 4000).toBeGreaterThan(0.77);
+    expect(s / 4000).toBeLessThan(0.83);
+  });
+
+  it("UCB tries untried arms first, then prefers the better mean", () => {
+    const fresh = armValues({ a: { alpha: 5, beta: 1, pulls: 4, reward: 4 } }, ["a", "b"], "ucb", 1);
+    expect(fresh[1]).toBe(Number.POSITIVE_INFINITY);
+    const v = armValues({ a: { alpha: 30, beta: 2, pulls: 30, reward: 29 }, b: { alpha: 2, beta: 30, pulls: 30, reward: 1 } }, ["a", "b"], "ucb", 1);
+    expect(v[0]).toBeGreaterThan(v[1]!);
+  });
+
+  it("buckets requests by context", () => {
+    expect(contextBucket(f("integral of x^2 and derivative"), ["domain", "length"])).toBe("domain=math|length=short");
+  });
+});
+
+describe("calibration and escalation", () => {
+  it("a share's threshold sends that share of the calibration traffic to strong", () => {
+    const scores = Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 0.5);
+    const table = calibrationTable(scores);
+    for (const share of [0.1, 0.3, 0.5, 0.8]) {
+      const t = thresholdForShare(table, share);
+      expect(scores.filter((s) => s >= t).length / 1000).toBeCloseTo(share, 1);
+    }
+  });
+
+  it("follows escalate edges without cycles, up to maxSteps", () => {
+    const edges: Record<string, string> = { a: "b", b: "c", c: "a" };
+    expect(escalationPath("a", (n) => edges[n], 5)).toEqual(["a", "b", "c"]);
+    expect(escalationPath("a", (n) => edges[n], 2)).toEqual(["a", "b"]);
+  });
+});
