@@ -185,6 +185,7 @@ describe("OTLP/HTTP export", () => {
     expect(routed["octoroute.route"]).toBe("fast");
     expect(routed["gen_ai.response.model"]).toBe("sim-fast");
     expect(typeof routed["octoroute.router.decision"]).toBe("string");
+    expect(typeof routed["octoroute.router"]).toBe("string");
   });
 
   it("sends the configured headers and never a key or prompt text", () => {

@@ -76,6 +76,10 @@ export function requestAttributes(s: RequestSummary): Attributes {
   if (s.model) a["gen_ai.response.model"] = s.model;
   if (s.route) a["octoroute.route"] = s.route;
   if (s.routeReason) a["octoroute.router.decision"] = s.routeReason;
+  if (s.router) a["octoroute.router"] = s.router;
+  if (s.routeThreshold !== undefined) a["octoroute.router.threshold"] = s.routeThreshold;
+  // One attribute per candidate (routes have a handful): the scores the decision was made on.
+  if (s.routeScores) for (const [name, score] of Object.entries(s.routeScores)) a[`octoroute.router.score.${name}`] = score;
   if (s.totals.costUsd !== null) a["octoroute.cost_usd"] = s.totals.costUsd;
   if (s.ttftMs !== null) a["octoroute.ttft_ms"] = s.ttftMs;
   if (s.errorCode) a["error.type"] = s.errorCode;
