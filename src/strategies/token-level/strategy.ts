@@ -123,6 +123,8 @@ export function tokenLevelStrategy(kind: TokenLevelKind): Strategy {
   return {
     name: kind,
     parseParams: (params, client) => parseTokenLevelParams(kind, params, client) as unknown as Record<string, unknown>,
+    // Worst case: every position decided on its own (two calls per token), plus guidance's tail.
+    maxCalls: () => 2 * DEFAULT_MAX_TOKENS + 1,
     async run(request: ChatRequest, ctx: StrategyContext): Promise<ChatCompletion> {
       const s = open(kind, request, ctx);
       let content = "";
