@@ -13,7 +13,7 @@ import type { ResponseStore, StoredResponse } from "../src/api/responses/store.j
 import type { ResponseObject } from "../src/api/responses/types.js";
 import { closeDatabase, openDatabase } from "../src/node/database.js";
 import { SqliteResponseStore } from "../src/node/response-store-sqlite.js";
-import { KEY_B, post, type Stack, startStack } from "./helpers/stack.js";
+import { KEY_A, KEY_B, post, type Stack, startStack } from "./helpers/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -58,6 +58,29 @@ describe("conversation state", () => {
     await expect(client.responses.retrieve(r.id)).rejects.toMatchObject({ status: 404 });
     await expect(client.responses.delete(r.id)).rejects.toMatchObject({ status: 404 });
     await expect(client.responses.create({ model: "sim-small", previous_response_id: r.id, input: "again" })).rejects.toMatchObject({ status: 404, param: "previous_response_id" });
+  });
+
+  it("lists a response's input items, earlier turns included, as cursor pages", async () => {
+    const client = stack.client();
+    const r1 = await client.responses.create({ model: "sim-small", input: "turn one" });
+    const r2 = await client.responses.create({ model: "sim-small", previous_response_id: r1.id, input: [{ role: "user", content: "turn two" }] });
+    const all = [];
+    for await (const item of client.responses.inputItems.list(r2.id, { order: "asc", limit: 1 })) all.push(item);
+    expect(all.map((i) => i.type)).toEqual(["message", "message", "message"]);
+    expect(all.map((i) => (i.type === "message" ? i.role : ""))).toEqual(["user", "assistant", "user"]);
+    expect(all[1]!.id).toBe(r1.output[0]!.id);
+    expect(new Set(all.map((i) => i.id)).size).toBe(3);
+    const newestFirst = await client.responses.inputItems.list(r2.id);
+    expect(newestFirst.data.map((i) => i.id)).toEqual(all.map((i) => i.id).reverse());
+    // A listed item can be referenced in a later turn.
+    const again = await client.responses.create({ model: "sim-small", input: [{ type: "item_reference", id: all[0]!.id }] });
+    const plain = await client.responses.create({ model: "sim-small", input: "turn one" });
+    expect(again.output_text).toBe(plain.output_text);
+    const bad = await fetch(`${stack.baseURL}/responses/${r2.id}/input_items?limit=0`, { headers: { authorization: `Bearer ${KEY_A}` } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { param: string } }).error.param).toBe("limit");
+    const other = await fetch(`${stack.baseURL}/responses/${r2.id}/input_items`, { headers: { authorization: `Bearer ${KEY_B}` } });
+    expect(other.status).toBe(404);
   });
 
   it("leaves nothing retrievable with store: false", async () => {

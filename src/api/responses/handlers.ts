@@ -1,20 +1,21 @@
 /**
- * `POST /v1/responses`, `GET /v1/responses/{id}`, `DELETE /v1/responses/{id}`. A create request is
- * validated, its conversation resolved from the tenant's stored responses, then either passed
- * through natively or translated to the one canonical chat request and run by the chat pipeline
- * (routing, strategies, budgets, accounting unchanged) with the Responses `ChatOutput`.
+ * `POST /v1/responses`, `GET`/`DELETE /v1/responses/{id}`, `GET /v1/responses/{id}/input_items`.
+ * A create request is validated, its conversation resolved from the tenant's stored responses,
+ * then either passed through natively or translated to the one canonical chat request and run by
+ * the chat pipeline (routing, strategies, budgets, accounting unchanged) with the Responses
+ * `ChatOutput`.
  */
 import type { Context, Hono } from "hono";
 import { readJson } from "../body.js";
 import { runChat } from "../chat.js";
-import { GatewayError } from "../errors.js";
+import { GatewayError, invalidParam } from "../errors.js";
 import type { GatewayHooks } from "../hooks.js";
 import { type GatewayEnv, requireTenant } from "../request-context.js";
 import { buildConversation } from "./conversation.js";
-import { newResponseId } from "./ids.js";
+import { itemId, newResponseId } from "./ids.js";
 import { runNative, wantsNative } from "./native.js";
 import { ResponsesOutput } from "./output.js";
-import { parseResponsesRequest } from "./schemas.js";
+import { type InputItem, parseResponsesRequest } from "./schemas.js";
 import type { ResponseStore } from "./store.js";
 import { toChatRequest } from "./to-chat.js";
 import type { ResponseObject } from "./types.js";
@@ -44,7 +45,7 @@ export async function createResponse(c: Context<GatewayEnv>, deps: ResponsesDeps
       createdAt: now,
       expiresAt: settings.retentionHours > 0 ? now + settings.retentionHours * HOUR_MS : null,
       response,
-      input: items.map((i) => i.item),
+      input: items.map((i, n) => withItemId(i.item, id, n)),
       instructions: request.instructions ?? null,
     });
   };
@@ -54,6 +55,11 @@ export async function createResponse(c: Context<GatewayEnv>, deps: ResponsesDeps
   // Streams persist in the output's stream end, before `response.completed` goes out.
   if (!request.stream) await persist(output.response);
   return res;
+}
+
+/** Input items get ids when stored (listing and `item_reference` need them); their own ids are kept. */
+function withItemId(item: InputItem, responseId: string, index: number): InputItem {
+  return (item as { id?: unknown }).id ? item : ({ ...item, id: itemId(responseId, "item", index) } as InputItem);
 }
 
 function notFound(id: string): GatewayError {
@@ -77,12 +83,37 @@ export async function deleteResponse(c: Context<GatewayEnv>, deps: ResponsesDeps
   return c.json({ id, object: "response", deleted: true });
 }
 
+/**
+ * `GET /v1/responses/{id}/input_items`: the conversation the response answered (earlier turns
+ * included), as a cursor page: `order` (default `desc`), `limit` (1–100, default 20), `after`.
+ */
+export async function listInputItems(c: Context<GatewayEnv>, deps: ResponsesDeps): Promise<Response> {
+  const identity = requireTenant(c);
+  const id = c.req.param("id")!;
+  const order = c.req.query("order") ?? "desc";
+  if (order !== "asc" && order !== "desc") throw invalidParam("order", "order must be asc or desc.");
+  const limit = Number(c.req.query("limit") ?? 20);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidParam("limit", "limit must be an integer from 1 to 100.");
+  const stored = await deps.store.get(identity.tenant, id);
+  if (!stored) throw notFound(id);
+  let items = order === "asc" ? stored.input : [...stored.input].reverse();
+  const after = c.req.query("after");
+  if (after) {
+    const at = items.findIndex((i) => (i as { id?: unknown }).id === after);
+    if (at < 0) throw invalidParam("after", `No input item with id '${after}' in this response.`);
+    items = items.slice(at + 1);
+  }
+  const data = items.slice(0, limit) as Array<InputItem & { id: string }>;
+  return c.json({ object: "list", data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: items.length > limit });
+}
+
 /** Mounts the Responses API on the app. */
 export function registerResponses(app: Hono<GatewayEnv>, deps: ResponsesDeps): void {
   app.post("/v1/responses", (c) => createResponse(c, deps));
   app.get("/v1/responses/:id", (c) => getResponse(c, deps));
   app.delete("/v1/responses/:id", (c) => deleteResponse(c, deps));
-  for (const path of ["/v1/responses", "/v1/responses/:id"]) {
+  app.get("/v1/responses/:id/input_items", (c) => listInputItems(c, deps));
+  for (const path of ["/v1/responses", "/v1/responses/:id", "/v1/responses/:id/input_items"]) {
     app.all(path, (c) => {
       throw new GatewayError(`Method ${c.req.method} is not allowed on ${c.req.path}.`, { status: 405, code: "method_not_allowed" });
     });
