@@ -151,6 +151,25 @@ describe("persistence", () => {
   });
 });
 
+describe("configuration", () => {
+  it("applies responses.retentionHours and responses.storeByDefault", async () => {
+    const s = await startStack({ patch: (cfg) => (cfg.responses = { retentionHours: 0.00001, storeByDefault: false }) });
+    try {
+      const client = s.client();
+      // storeByDefault: false → a request that does not say `store` is not kept.
+      const unsaid = await client.responses.create({ model: "sim-small", input: "default store" });
+      expect((unsaid as unknown as { store: boolean }).store).toBe(false);
+      await expect(client.responses.retrieve(unsaid.id)).rejects.toMatchObject({ status: 404 });
+      // Stored explicitly, it expires after the retention (0.036 s here).
+      const kept = await client.responses.create({ model: "sim-small", input: "short retention", store: true });
+      await new Promise((r) => setTimeout(r, 100));
+      await expect(client.responses.retrieve(kept.id)).rejects.toMatchObject({ status: 404 });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 /** One contract, every implementation (Hono's common-case pattern). */
 describe.each([
   ["memory", (now: () => number) => new MemoryResponseStore(now)],
