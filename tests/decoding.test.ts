@@ -249,7 +249,6 @@ describe("client abort", () => {
     await expect(pending).rejects.toThrow();
     const calls = await settle();
     expect(calls).toBeLessThan(100);
-    expect(slow.sim.stats.cancelled.length).toBeGreaterThanOrEqual(0);
     await new Promise((r) => setTimeout(r, 300));
     expect(slow.sim.stats.requests).toBe(calls);
   });

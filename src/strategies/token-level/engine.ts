@@ -35,10 +35,11 @@ export interface DecodeOptions {
   signal: AbortSignal;
 }
 
-export type DecodeEvent =
-  | { type: "token"; text: string; phase: "contrast"; agreed: boolean }
-  | { type: "token"; text: string; phase: "plain" }
-  | { type: "end"; finish: "stop" | "length" };
+export type Finish = "stop" | "length";
+
+export type TokenEvent = { type: "token"; text: string; phase: "contrast"; agreed: boolean } | { type: "token"; text: string; phase: "plain" };
+
+export type DecodeEvent = TokenEvent | { type: "end"; finish: Finish };
 
 /** Loop state shared by both loops. */
 class Progress {
@@ -73,76 +74,69 @@ class Progress {
   }
 }
 
-/** After the contrast phase: plain decoding by the strong source, or the end. */
-async function* finish(strong: TokenSource, p: Progress, o: DecodeOptions): AsyncGenerator<DecodeEvent> {
-  if (p.stopped) {
-    yield { type: "end", finish: "stop" };
-    return;
-  }
+/** Runs a contrast loop, then guidance's plain tail if the window closed, then reports how it ended. */
+async function* decode(
+  contrastLoop: (p: Progress) => AsyncGenerator<TokenEvent, Finish | null>,
+  strong: TokenSource,
+  o: DecodeOptions,
+): AsyncGenerator<DecodeEvent> {
+  const p = new Progress(o);
+  const ended = yield* contrastLoop(p);
+  const finish = ended ?? (yield* plainTail(strong, p, o));
+  yield { type: "end", finish };
+}
+
+/** After the contrast phase: plain decoding by the strong source (guidance), or the end. */
+async function* plainTail(strong: TokenSource, p: Progress, o: DecodeOptions): AsyncGenerator<TokenEvent, Finish> {
+  if (p.stopped) return "stop";
   const left = o.maxTokens - p.count;
-  if (left <= 0) {
-    yield { type: "end", finish: "length" };
-    return;
-  }
+  if (left <= 0) return "length";
   const pieces = strong.plain(p.text, left, { temperature: o.temperature, seed: o.seed, stop: o.stop });
   for (;;) {
     const next = await pieces.next();
-    if (next.done) {
-    yield { type: "end", finish: next.value ? "stop" : "length" };
-    return;
-  }
+    if (next.done) return next.value ? "stop" : "length";
     p.text += next.value;
     p.count++;
     yield { type: "token", text: next.value, phase: "plain" };
   }
 }
 
-/** The chunked loop (production). */
-export async function* chunkedDecode(strong: TokenSource, weak: TokenSource, o: DecodeOptions): AsyncGenerator<DecodeEvent> {
-  const p = new Progress(o);
-  while (p.contrasting && p.budget > 0) {
-    p.check();
-    const chunk = await strong.chunk(p.text, Math.min(o.chunkSize, p.budget));
-    if (chunk.steps.length === 0) {
-    yield { type: "end", finish: "stop" };
-    return;
-  }
-    p.check();
-    const weakTops = await weak.score(
-      p.text,
-      chunk.steps.map((s) => s.token),
-    );
-    let accepted = 0;
-    for (let j = 0; j < chunk.steps.length; j++) {
-      const step = chunk.steps[j]!;
-      // The strong source ended without showing its distribution there: the answer ends.
-      if (step.top.size === 0) {
-    yield { type: "end", finish: "stop" };
-    return;
-  }
-      const token = p.decide(step.top, weakTops[j]!);
-      if (token === EOS) {
-    yield { type: "end", finish: "stop" };
-    return;
-  }
-      const agreed = token === step.token;
-      p.text += token;
-      p.count++;
-      yield { type: "token", text: token, phase: "contrast", agreed };
-      if (p.stopped) {
-    yield { type: "end", finish: "stop" };
-    return;
-  }
-      if (!agreed) break;
-      accepted++;
-    }
-    // Every proposed token accepted but the upstream stopped without an EOS entry to contrast.
-    if (accepted === chunk.steps.length && chunk.stopped && chunk.steps.at(-1)!.token !== EOS) {
-    yield { type: "end", finish: "stop" };
-    return;
-  }
-  }
-  yield* finish(strong, p, o);
+/** The chunked loop (production). Returns how the answer ended, or null when the window closed. */
+export function chunkedDecode(strong: TokenSource, weak: TokenSource, o: DecodeOptions): AsyncGenerator<DecodeEvent> {
+  return decode(
+    async function* (p) {
+      while (p.contrasting && p.budget > 0) {
+        p.check();
+        const chunk = await strong.chunk(p.text, Math.min(o.chunkSize, p.budget));
+        if (chunk.steps.length === 0) return "stop";
+        p.check();
+        const weakTops = await weak.score(
+          p.text,
+          chunk.steps.map((s) => s.token),
+        );
+        let accepted = 0;
+        for (let j = 0; j < chunk.steps.length; j++) {
+          const step = chunk.steps[j]!;
+          // The strong source ended without showing its distribution there: the answer ends.
+          if (step.top.size === 0) return "stop";
+          const token = p.decide(step.top, weakTops[j]!);
+          if (token === EOS) return "stop";
+          const agreed = token === step.token;
+          p.text += token;
+          p.count++;
+          yield { type: "token", text: token, phase: "contrast", agreed };
+          if (p.stopped) return "stop";
+          if (!agreed) break;
+          accepted++;
+        }
+        // Every proposed token accepted, but the upstream stopped without an EOS entry to contrast.
+        if (accepted === chunk.steps.length && chunk.stopped && chunk.steps.at(-1)!.token !== EOS) return "stop";
+      }
+      return p.contrasting ? "length" : null;
+    },
+    strong,
+    o,
+  );
 }
 
 /** The strong source's own greedy choice at a position (for agreement statistics). */
@@ -154,27 +148,23 @@ function strongGreedy(top: TopLogprobs): string | undefined {
 }
 
 /** The naive loop (reference): both sources asked about every position, two calls per token. */
-export async function* naiveDecode(strong: TokenSource, weak: TokenSource, o: DecodeOptions): AsyncGenerator<DecodeEvent> {
-  const p = new Progress(o);
-  while (p.contrasting && p.budget > 0) {
-    p.check();
-    const [s, w] = await Promise.all([strong.step(p.text), weak.step(p.text)]);
-    if (s.size === 0) {
-    yield { type: "end", finish: "stop" };
-    return;
-  }
-    const token = p.decide(s, w);
-    if (token === EOS) {
-    yield { type: "end", finish: "stop" };
-    return;
-  }
-    p.text += token;
-    p.count++;
-    yield { type: "token", text: token, phase: "contrast", agreed: token === strongGreedy(s) };
-    if (p.stopped) {
-    yield { type: "end", finish: "stop" };
-    return;
-  }
-  }
-  yield* finish(strong, p, o);
+export function naiveDecode(strong: TokenSource, weak: TokenSource, o: DecodeOptions): AsyncGenerator<DecodeEvent> {
+  return decode(
+    async function* (p) {
+      while (p.contrasting && p.budget > 0) {
+        p.check();
+        const [s, w] = await Promise.all([strong.step(p.text), weak.step(p.text)]);
+        if (s.size === 0) return "stop";
+        const token = p.decide(s, w);
+        if (token === EOS) return "stop";
+        p.text += token;
+        p.count++;
+        yield { type: "token", text: token, phase: "contrast", agreed: token === strongGreedy(s) };
+        if (p.stopped) return "stop";
+      }
+      return p.contrasting ? "length" : null;
+    },
+    strong,
+    o,
+  );
 }
