@@ -1,0 +1,70 @@
+/**
+ * One benchmark participant per process, so each has its own CPU and its RSS is its own:
+ * `child.ts sim` | `child.ts floor <upstream-origin>` | `child.ts hono <upstream-origin>` |
+ * `child.ts gateway <sim-url>`. Started by
+ * `bench/run.ts` with an IPC channel: the child sends `{ready, url}`; the parent may ask
+ * `{cmd: "mem"}` and gets `{rss, heapUsed}` back after a full GC (run with `--expose-gc`).
+ * Each role imports only what it runs, so the floor proxy's RSS is not inflated by the gateway.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getHeapSpaceStatistics } from "node:v8";
+import { BENCH_KEY } from "./key.js";
+
+async function startBenchGateway(simUrl: string): Promise<string> {
+  const [{ parseConfig }, { startGateway }, { sha256Hex }] = await Promise.all([
+    import("../src/config/loader.js"),
+    import("../src/node.js"),
+    import("../src/tenants/keys.js"),
+  ]);
+  const raw = {
+    server: { host: "127.0.0.1", port: 0, shutdownGraceMs: 1000 },
+    database: { path: join(mkdtempSync(join(tmpdir(), "octoroute-bench-")), "bench.db") },
+    providers: { sim: { type: "openai", preset: "sim", baseUrl: simUrl, connections: 256 } },
+    models: { "sim-fast": { provider: "sim", price: { input: 0.05, output: 0.2 } } },
+    tenants: { bench: { keys: [`sha256:${await sha256Hex(BENCH_KEY)}`], models: ["*"], routes: ["*"] } },
+  };
+  // Usage accounting on: every request's summary (records, cost) goes to a per-tenant tally,
+  // the same hook the ledger and metrics hang on.
+  const spent = new Map<string, number>();
+  const gw = await startGateway({
+    config: parseConfig(JSON.stringify(raw), process.env, "bench config"),
+    port: 0,
+    startSim: false,
+    log: () => {},
+    hooks: { onRequestEnd: (s) => spent.set(s.tenant, (spent.get(s.tenant) ?? 0) + (s.totals.costUsd ?? 0)) },
+  });
+  return gw.url;
+}
+
+async function main(): Promise<string> {
+  const [role, target] = process.argv.slice(2);
+  if (role === "sim") {
+    const { startSim } = await import("../src/sim/server.js");
+    return (await startSim({ port: 0 })).url.replace(/\/v1$/, "");
+  }
+  if (role === "floor") {
+    const { startFloorProxy } = await import("./floor-proxy.js");
+    return (await startFloorProxy(target!)).url;
+  }
+  if (role === "hono") {
+    const { startHonoProxy } = await import("./hono-proxy.js");
+    return startHonoProxy(target!);
+  }
+  if (role === "gateway") return startBenchGateway(target!);
+  throw new Error(`unknown role ${role}`);
+}
+
+// Exit normally on SIGINT so `--cpu-prof` writes its profile.
+process.on("SIGINT", () => process.exit(0));
+const url = await main();
+process.on("message", (msg: { cmd?: string }) => {
+  if (msg?.cmd === "mem") {
+    (globalThis as { gc?: () => void }).gc?.();
+    const m = process.memoryUsage();
+    const oldSpace = getHeapSpaceStatistics().find((s) => s.space_name === "old_space");
+    process.send?.({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, oldSpaceCommitted: oldSpace?.space_size ?? 0 });
+  }
+});
+process.send?.({ ready: true, url });
