@@ -72,6 +72,19 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** CPU time (user + system, all threads) a child has used, in µs. */
+function cpuOf(proc: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: { cpu?: number }) => {
+      if (m.cpu === undefined) return;
+      proc.off("message", on);
+      resolve(m.cpu);
+    };
+    proc.on("message", on);
+    proc.send({ cmd: "cpu" });
+  });
+}
+
 function spawn(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
   const proc = fork(SELF, ["--child", ...args], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   return new Promise((resolve, reject) => {
@@ -126,27 +139,29 @@ async function main() {
   const off = await spawn(["off", sim.url]);
   const on = await spawn(["on", sim.url, otlp]);
   const targets = [
-    { name: "off", url: off.url },
-    { name: "on", url: on.url },
+    { name: "off", url: off.url, proc: off.proc },
+    { name: "on", url: on.url, proc: on.proc },
   ];
   const extra = (process.env.BENCH_PARTS ?? "").split(",").filter(Boolean);
   const extraProcs: ChildProcess[] = [];
   for (const role of extra) {
     const c = await spawn([role, sim.url, otlp]);
     extraProcs.push(c.proc);
-    targets.push({ name: role, url: c.url });
+    targets.push({ name: role, url: c.url, proc: c.proc });
   }
   console.log(`accounting bench: c=${CONCURRENCY}, ${SECONDS}s per target in alternating slices, node ${process.version}`);
   for (const t of targets) await slice(t.url, 1500); // warm-up
 
   const slices = Math.max(2, Math.round(SECONDS / 2));
-  const acc = targets.map(() => ({ latencies: [] as number[], count: 0, errors: 0, elapsed: 0 }));
+  const acc = targets.map(() => ({ latencies: [] as number[], count: 0, errors: 0, elapsed: 0, cpu: 0 }));
   for (let s = 0; s < slices; s++) {
     // Rotate the order too, so no target always runs right after another.
     const order = targets.map((_, i) => (i + s) % targets.length);
     for (const i of order) {
+      const cpu0 = await cpuOf(targets[i]!.proc);
       const r = await slice(targets[i]!.url, (SECONDS * 1000) / slices);
       const a = acc[i]!;
+      a.cpu += (await cpuOf(targets[i]!.proc)) - cpu0;
       for (const l of r.latencies) a.latencies.push(l);
       a.count += r.count;
       a.errors += r.errors;
@@ -155,13 +170,14 @@ async function main() {
   }
   const stats = acc.map((a) => {
     const sorted = a.latencies.sort((x, y) => x - y);
-    return { rps: a.count / a.elapsed, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), errors: a.errors, count: a.count };
+    return { rps: a.count / a.elapsed, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), errors: a.errors, count: a.count, cpuPerReq: a.cpu / Math.max(1, a.count) };
   });
-  stats.forEach((s, i) => console.log(`  ${targets[i]!.name.padEnd(20)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  (${s.count} requests, ${s.errors} errors)`));
+  stats.forEach((s, i) => console.log(`  ${targets[i]!.name.padEnd(20)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  CPU ${s.cpuPerReq.toFixed(0)} µs/req  (${s.count} requests, ${s.errors} errors)`));
   const ratio = stats[1]!.rps / stats[0]!.rps;
   const addedP99 = stats[1]!.p99 - stats[0]!.p99;
   console.log(`  on/off req/s ratio ${ratio.toFixed(3)} (target >= 0.9): ${ratio >= 0.9 ? "PASS" : "MISS"}`);
   console.log(`  p99 added ${addedP99.toFixed(3)} ms (target <= 1 ms): ${addedP99 <= 1 ? "PASS" : "MISS"}`);
+  console.log(`  CPU per request on/off ${(stats[1]!.cpuPerReq / stats[0]!.cpuPerReq).toFixed(3)} (the throughput bound when the gateway is CPU-bound: 1/ratio)`);
   console.log(`  OTLP exports received: ${exports}`);
 
   for (const p of [on.proc, off.proc, ...extraProcs, sim.proc]) p.kill("SIGINT");
@@ -171,6 +187,12 @@ async function main() {
 if (process.argv[2] === "--child") {
   process.on("SIGINT", () => process.exit(0));
   const url = await child(process.argv[3]!, process.argv[4], process.argv[5]);
+  process.on("message", (m: { cmd?: string }) => {
+    if (m?.cmd === "cpu") {
+      const u = process.cpuUsage();
+      process.send?.({ cpu: u.user + u.system });
+    }
+  });
   process.send?.({ url });
 } else {
   await main();

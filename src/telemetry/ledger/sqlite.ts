@@ -1,19 +1,19 @@
 /**
  * Ledger backend on an embedded SQLite database (`src/node/database.ts`): the default, created on
  * first start with no set-up. Node-only. SQLite here is synchronous WebAssembly, so the gateway
- * runs this class on a worker thread (`src/node/sqlite-ledger-thread.ts`); a batch is written as
- * short multi-row transactions with a yield between them, so queries interleave with big batches.
+ * runs this class on a worker thread (`src/node/sqlite-ledger-thread.ts`); a batch is one
+ * transaction of prepared single-row INSERTs.
  */
 import type { Statement } from "node-sqlite3-wasm";
 import { type Database, transaction } from "../../node/database.js";
 import {
   assembleUsage,
   CALLS,
+  callColumns,
   callFromRow,
   ddl,
-  insertCalls,
-  insertRequests,
   REQUESTS,
+  requestColumns,
   requestFromRow,
   rowsOfSql,
   SQLITE,
@@ -26,11 +26,11 @@ import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQue
 
 type Bind = Parameters<Statement["run"]>[0];
 
-/** Rows of each kind per write transaction (one multi-row INSERT each). */
-const SLICE_ROWS = 32;
 
 export class SqliteLedger implements LedgerBackend {
   readonly kind = "sqlite";
+  private insertRequest?: Statement;
+  private insertCall?: Statement;
   constructor(private readonly db: Database) {}
 
   async init(): Promise<void> {
@@ -38,23 +38,18 @@ export class SqliteLedger implements LedgerBackend {
   }
 
   async insert(requests: RequestRow[], calls: CallRow[]): Promise<void> {
-    // Small transactions with a yield between them: a usage query waits behind one slice at most,
-    // and this stays harmless if it ever runs on the event loop.
-    for (let i = 0, j = 0; i < requests.length || j < calls.length; ) {
-      const req = requests.slice(i, i + SLICE_ROWS);
-      const call = calls.slice(j, j + SLICE_ROWS);
-      i += req.length;
-      j += call.length;
-      transaction(this.db, () => {
-        if (req.length) this.runInsert(insertRequests(SQLITE, req));
-        if (call.length) this.runInsert(insertCalls(SQLITE, call));
-      });
-      if (i < requests.length || j < calls.length) await new Promise((r) => setImmediate(r));
-    }
+    // One transaction per batch, one prepared statement per table: measured fastest here (a
+    // multi-row INSERT is re-parsed every time; many small transactions rewrite the same pages).
+    const req = (this.insertRequest ??= this.prepare(REQUESTS, requestColumns));
+    const call = (this.insertCall ??= this.prepare(CALLS, callColumns));
+    transaction(this.db, () => {
+      for (const r of requests) req.run(requestColumns.map(([, get]) => get(r) ?? null) as Bind);
+      for (const c of calls) call.run(callColumns.map(([, get]) => get(c) ?? null) as Bind);
+    });
   }
 
-  private runInsert(s: { sql: string; params: unknown[] }): void {
-    this.db.run(s.sql, s.params as Bind);
+  private prepare(table: string, columns: Array<[string, unknown, unknown]>): Statement {
+    return this.db.prepare(`INSERT INTO ${table} (${columns.map(([c]) => c).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
   }
 
   async usage(q: UsageQuery): Promise<UsageGroup[]> {
@@ -100,6 +95,8 @@ export class SqliteLedger implements LedgerBackend {
   }
 
   async close(): Promise<void> {
-    // Whoever opened the database closes it (the worker, or the owner of a shared database).
+    // Statements hold WebAssembly memory; the database itself is closed by whoever opened it.
+    for (const st of [this.insertRequest, this.insertCall]) if (st && !st.isFinalized) st.finalize();
+    this.insertRequest = this.insertCall = undefined;
   }
 }

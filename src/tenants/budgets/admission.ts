@@ -30,6 +30,7 @@ const LIMIT_WORDS: Record<string, string> = {
 /** The `admit` hook. */
 export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest) => Promise<Admission> {
   const now = opts.now ?? Date.now;
+  let reservations = 0;
   return async (req) => {
     const id = req.identity;
     const scopes: ScopePolicy[] = [
@@ -39,7 +40,8 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
     const calls = Math.max(1, req.maxCalls);
     const usd = worstCaseCost(opts.priceOf(req.model), req.promptTokens, req.maxOutputTokens, calls);
     const tokens = (req.promptTokens + req.maxOutputTokens) * calls;
-    const reservation = `${req.requestId}:${Math.random().toString(36).slice(2)}`;
+    // Client request ids may repeat; the counter makes the reservation id unique.
+    const reservation = `${req.requestId}#${++reservations}`;
     const result = await opts.store.acquire({ id: reservation, now: now(), scopes, usd, tokens });
     if (!result.ok) {
       const who = result.scope.startsWith("key:") ? "this API key" : `tenant "${id.tenant}"`;

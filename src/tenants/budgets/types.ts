@@ -69,9 +69,15 @@ export interface CounterStore {
 export const tenantScope = (tenant: string): string => `tenant:${tenant}`;
 export const keyScope = (tenant: string, keyId: string): string => `key:${tenant}/${keyId}`;
 
-/** `YYYY-MM-DD` and `YYYY-MM` of a time, in UTC. */
+let dayCache = { start: 0, end: -1, day: "" };
+
+/** `YYYY-MM-DD` of a time, in UTC (cached for the current day: it is asked on every request). */
 export function utcDay(now: number): string {
-  return new Date(now).toISOString().slice(0, 10);
+  if (now >= dayCache.start && now < dayCache.end) return dayCache.day;
+  const day = new Date(now).toISOString().slice(0, 10);
+  const start = Date.parse(`${day}T00:00:00Z`);
+  dayCache = { start, end: start + 86_400_000, day };
+  return day;
 }
 
 /** Seconds until the next UTC midnight / first of next month. */
