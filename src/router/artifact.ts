@@ -36,9 +36,20 @@ export interface LoadedArtifact {
   artifact: RouterArtifact;
   weights: Float64Array[];
   examples: Array<{ vector: SparseVector; quality: number[]; text: string }>;
-  /** knn: inverted index bucket → [example, value] postings, and each example's norm. */
-  postings: Map<number, Array<[number, number]>>;
-  norms: number[];
+  /** knn: inverted index bucket → postings, and each example's norm. */
+  postings: Map<number, Posting>;
+  norms: Float64Array;
+}
+
+/** Examples containing one bucket, with their values. */
+export interface Posting {
+  ids: Int32Array;
+  vals: Float64Array;
+}
+
+export interface KnnIndex {
+  postings: Map<number, Posting>;
+  norms: Float64Array;
 }
 
 export function loadArtifact(raw: unknown, where = "artifact"): LoadedArtifact {
@@ -57,35 +68,45 @@ export function loadArtifact(raw: unknown, where = "artifact"): LoadedArtifact {
   return { artifact: a, weights, examples, ...invertedIndex(examples.map((e) => e.vector)) };
 }
 
-/** Builds the knn inverted index so a query touches only examples sharing a bucket with it. */
-export function invertedIndex(vectors: SparseVector[]): { postings: Map<number, Array<[number, number]>>; norms: number[] } {
-  const postings = new Map<number, Array<[number, number]>>();
+/**
+ * Builds the knn inverted index so a query touches only examples sharing a bucket with it. Common
+ * buckets are kept: pruning them (an IDF-style cut at 10% or 30% of examples) cost 0.06–0.08 APGR
+ * on mmlu-dev, so the similarity needs the function words and question format too.
+ */
+export function invertedIndex(vectors: SparseVector[]): KnnIndex {
+  const lists = new Map<number, Array<[number, number]>>();
   const norms = vectors.map((v, e) => {
     let n = 0;
     v.idx.forEach((i, k) => {
       const val = v.val[k]!;
       n += val * val;
-      let list = postings.get(i);
-      if (!list) postings.set(i, (list = []));
+      let list = lists.get(i);
+      if (!list) lists.set(i, (list = []));
       list.push([e, val]);
     });
     return Math.sqrt(n) || 1;
   });
-  return { postings, norms };
+  // Typed posting arrays: a query walks them without chasing pointers.
+  const postings = new Map<number, Posting>();
+  for (const [i, list] of lists) postings.set(i, { ids: Int32Array.from(list, (x) => x[0]), vals: Float64Array.from(list, (x) => x[1]) });
+  return { postings, norms: Float64Array.from(norms) };
 }
 
 /** Cosine similarity of `query` with every indexed example. */
-export function cosineAll(query: SparseVector, postings: Map<number, Array<[number, number]>>, norms: number[]): number[] {
+export function cosineAll(query: SparseVector, postings: Map<number, Posting>, norms: Float64Array): Float64Array {
   const dots = new Float64Array(norms.length);
   let qn = 0;
   for (let k = 0; k < query.idx.length; k++) {
     const qv = query.val[k]!;
     qn += qv * qv;
-    const list = postings.get(query.idx[k]!);
-    if (list) for (const [e, v] of list) dots[e]! += qv * v;
+    const p = postings.get(query.idx[k]!);
+    if (!p) continue;
+    const { ids, vals } = p;
+    for (let j = 0; j < ids.length; j++) dots[ids[j]!]! += qv * vals[j]!;
   }
   qn = Math.sqrt(qn) || 1;
-  return Array.from(dots, (d, e) => d / (qn * norms[e]!));
+  for (let e = 0; e < dots.length; e++) dots[e] = dots[e]! / (qn * norms[e]!);
+  return dots;
 }
 
 /** Dense rows → sparse `[index, weight]` pairs rounded to 5 significant digits (keeps the file small). */
@@ -100,13 +121,24 @@ export function sparseRows(rows: Float64Array[], epsilon = 1e-4): Array<Array<[n
 }
 
 /** Similarity-weighted neighbours (RouteLLM sw-ranking style): weight = γ^(1 + 9·sim/maxSim) over the top k. */
-export function knnQuality(sims: number[], examples: Array<{ quality: number[] }>, k: number, labels: number, gamma = 10): number[] {
-  const order = sims.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]).slice(0, k);
-  const max = Math.max(order[0]?.[0] ?? 1, 1e-9);
+export function knnQuality(sims: ArrayLike<number>, examples: Array<{ quality: number[] }>, k: number, labels: number, gamma = 10): number[] {
+  // Top k by similarity with a small insertion-sorted buffer (no full sort per query).
+  const top: number[] = [];
+  for (let i = 0; i < sims.length; i++) {
+    const s = sims[i]!;
+    if (top.length === k && s <= sims[top[k - 1]!]!) continue;
+    let j = top.length < k ? top.length : k - 1;
+    while (j > 0 && sims[top[j - 1]!]! < s) {
+      if (j < k) top[j] = top[j - 1]!;
+      j--;
+    }
+    top[j] = i;
+  }
+  const max = Math.max(top.length ? sims[top[0]!]! : 1, 1e-9);
   const out = new Array<number>(labels).fill(0);
   let total = 0;
-  for (const [s, i] of order) {
-    const w = gamma ** (1 + 9 * (Math.max(s, 0) / max));
+  for (const i of top) {
+    const w = gamma ** (1 + 9 * (Math.max(sims[i]!, 0) / max));
     total += w;
     const q = examples[i]!.quality;
     for (let l = 0; l < labels; l++) out[l]! += w * (q[l] ?? 0);
