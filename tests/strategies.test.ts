@@ -186,6 +186,19 @@ describe("strategy errors and policy", () => {
     expect(raw).toContain('"stopped_by":"tokens"');
   });
 
+  it("stops at the wall-time and USD budgets with what it has", async () => {
+    const timed = await ask("math-slow", { strategy: "self-consistency", n: 4, budget: { wall_ms: 100 } });
+    expect(timed.status).toBe(200);
+    expect(timed.headers.get("x-octoroute-budget-stopped")).toBe("time");
+    const body = (await timed.json()) as { choices: Array<{ finish_reason: string }>; octoroute: { samples?: number } };
+    expect(body.choices[0]!.finish_reason).toBe("length");
+    const priced = await ask("math", { strategy: "particle-filter", n: 4, budget: { usd: 1e-6 } });
+    expect(priced.status).toBe(200);
+    expect(priced.headers.get("x-octoroute-budget-stopped")).toBe("usd");
+    const p = (await priced.json()) as { choices: Array<{ message: { content: string } }>; usage: { total_tokens: number } };
+    expect(p.choices[0]!.message.content.length).toBeGreaterThan(0);
+  });
+
   it("cancels every in-flight sim call when the client aborts", async () => {
     stack.sim.resetStats();
     const controller = new AbortController();
