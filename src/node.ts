@@ -93,9 +93,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const accounting = opts.accounting === false ? undefined : await startAccounting(initial, () => current, log);
   const telemetry = await startNodeTelemetry(initial.telemetry, {
     budgetRemaining: accounting && budgetRemainingReader(() => current.config, (scope, now) => accounting.store.spend(scope, now)),
+    log,
   });
+  const responseStore = responseStoreFor(initial);
   const hooks = composeHooks(accounting?.hooks, opts.hooks, telemetry.telemetry.hooks);
-  const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins, dashboard(telemetry)], responseStore: responseStoreFor(initial) });
+  const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins, dashboard(telemetry)], responseStore });
   let inFlight = 0;
   let idleResolvers: Array<() => void> = [];
   const server = serve({ fetch: app.fetch, port: opts.port ?? initial.server.port, hostname: opts.host ?? initial.server.host });
@@ -145,7 +147,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         });
       });
       for (const fn of opts.onShutdown ?? []) await fn();
-      // In-flight requests are done: write the ledger's last rows before the process exits.
+      // In-flight requests are done: write the last stored responses and ledger rows before the process exits.
+      await responseStore.close?.();
       await accounting?.close();
       await telemetry.close();
       await http.close().catch(() => http.destroy());

@@ -66,11 +66,15 @@ describe("native Responses pass-through", () => {
 
   it("keeps conversation state at the gateway: the upstream stores nothing and never sees a previous id", async () => {
     const client = gateway.client();
-    const storedUpstream = () => (openDatabase(upstream.config.database.path).get("SELECT count(*) AS n FROM responses") as { n: number }).n;
-    const before = storedUpstream();
+    // Rows in the upstream's store; its writes are batched within a few ms, so let any pending batch (its timer is due first) land.
+    const storedUpstream = async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      return (openDatabase(upstream.config.database.path).get("SELECT count(*) AS n FROM responses") as { n: number }).n;
+    };
+    const before = await storedUpstream();
     const r1 = await client.responses.create({ model: "native-small", input: "first turn" });
     const r2 = await client.responses.create({ model: "native-small", previous_response_id: r1.id, input: "second turn" });
-    expect(storedUpstream()).toBe(before);
+    expect(await storedUpstream()).toBe(before);
     expect((await client.responses.retrieve(r2.id)).output_text).toBe(r2.output_text);
     // The upstream answered the second turn from the explicit conversation it was sent.
     const direct = await upstream.client().responses.create({
@@ -83,7 +87,7 @@ describe("native Responses pass-through", () => {
     });
     expect(r2.output_text).toBe(direct.output_text);
     expect(r2.usage!.input_tokens).toBe(direct.usage!.input_tokens);
-    expect(storedUpstream()).toBe(before + 1);
+    expect(await storedUpstream()).toBe(before + 1);
   });
 
   it("streams by translation through chat (the provider contract has no raw stream)", async () => {

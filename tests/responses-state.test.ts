@@ -197,10 +197,17 @@ describe.each([
     await store.put(record("a", "resp_1", null));
     expect((await store.get("a", "resp_1"))?.input).toEqual([{ type: "message", role: "user", content: "hi" }]);
     expect(await store.get("b", "resp_1")).toBeNull();
+    // Written through (the SQLite store batches writes; purgeExpired flushes them first).
+    expect(await store.purgeExpired()).toBe(0);
+    expect((await store.get("a", "resp_1"))?.response.output).toHaveLength(1);
+    expect(await store.get("b", "resp_1")).toBeNull();
     expect(await store.delete("b", "resp_1")).toBe(false);
     expect(await store.get("a", "resp_1")).not.toBeNull();
     expect(await store.delete("a", "resp_1")).toBe(true);
     expect(await store.get("a", "resp_1")).toBeNull();
+    await store.purgeExpired();
+    expect(await store.get("a", "resp_1")).toBeNull();
+    await store.close?.();
   });
 
   it("forgets a response once its retention has passed", async () => {
@@ -208,6 +215,8 @@ describe.each([
     const store = make(() => now);
     await store.put(record("a", "resp_old", 6000));
     await store.put(record("a", "resp_forever", null));
+    expect(await store.get("a", "resp_old")).not.toBeNull();
+    await store.purgeExpired();
     expect(await store.get("a", "resp_old")).not.toBeNull();
     now = 6000;
     expect(await store.get("a", "resp_old")).toBeNull();

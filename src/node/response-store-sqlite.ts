@@ -2,17 +2,35 @@
  * Stored responses in the shared embedded database (the same SQLite file as the ledger), so a
  * conversation survives a restart. One row per response, keyed by (tenant, id): every query
  * names the tenant, so another tenant's id is simply not found. Node-only (node-sqlite3-wasm).
+ *
+ * Writes are batched off the request path, like the ledger's: a commit costs a file sync
+ * (measured ~3 ms per single-row commit here vs ~0.35 ms per row in one transaction), and SQLite
+ * here is synchronous WebAssembly, so a commit per response would stall the event loop for
+ * every request. Pending writes are served from memory until flushed (a GET right after a create
+ * finds the response), flushed every few milliseconds and on `close()`.
  */
+import type { Statement } from "node-sqlite3-wasm";
 import { MemoryResponseStore } from "../api/responses/memory-store.js";
 import type { ResponseStore, StoredResponse } from "../api/responses/store.js";
 import type { OctorouteConfig } from "../config/schema.js";
-import { type Database, openDatabase } from "./database.js";
+import { type Database, openDatabase, transaction } from "./database.js";
 
 /** Expired rows are swept at most this often (and on `purgeExpired`). */
 const SWEEP_EVERY_MS = 60_000;
+/** How long a write may wait to join a batch. */
+const FLUSH_AFTER_MS = 5;
+
+type Row = { created_at: number; expires_at: number | null; body: string };
+/** A pending delete. */
+type Tombstone = { tenant: string; id: string; deleted: true };
 
 export class SqliteResponseStore implements ResponseStore {
   private lastSweep = 0;
+  private readonly pending = new Map<string, StoredResponse | Tombstone>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly upsert: Statement;
+  private readonly select: Statement;
+  private readonly remove: Statement;
 
   constructor(
     private readonly db: Database,
@@ -27,39 +45,74 @@ export class SqliteResponseStore implements ResponseStore {
       PRIMARY KEY (tenant, id)
     )`);
     db.exec("CREATE INDEX IF NOT EXISTS responses_expires_at ON responses (expires_at) WHERE expires_at IS NOT NULL");
+    this.upsert = db.prepare("INSERT OR REPLACE INTO responses (tenant, id, created_at, expires_at, body) VALUES (?, ?, ?, ?, ?)");
+    this.select = db.prepare("SELECT created_at, expires_at, body FROM responses WHERE tenant = ? AND id = ?");
+    this.remove = db.prepare("DELETE FROM responses WHERE tenant = ? AND id = ?");
+  }
+
+  private key(tenant: string, id: string): string {
+    return `${tenant}\u0000${id}`;
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), FLUSH_AFTER_MS);
+    this.timer.unref?.();
+  }
+
+  /** Writes every pending change in one transaction. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    transaction(this.db, () => {
+      for (const r of batch) {
+        if ("deleted" in r) this.remove.run([r.tenant, r.id]);
+        else this.upsert.run([r.tenant, r.id, r.createdAt, r.expiresAt, JSON.stringify({ response: r.response, input: r.input, instructions: r.instructions })]);
+      }
+    });
+    if (this.now() - this.lastSweep > SWEEP_EVERY_MS) this.sweep(this.now());
   }
 
   async put(record: StoredResponse): Promise<void> {
-    const body = JSON.stringify({ response: record.response, input: record.input, instructions: record.instructions });
-    this.db.run("INSERT OR REPLACE INTO responses (tenant, id, created_at, expires_at, body) VALUES (?, ?, ?, ?, ?)", [
-      record.tenant,
-      record.id,
-      record.createdAt,
-      record.expiresAt,
-      body,
-    ]);
-    if (this.now() - this.lastSweep > SWEEP_EVERY_MS) await this.purgeExpired();
+    this.pending.set(this.key(record.tenant, record.id), structuredClone(record));
+    this.schedule();
   }
 
   async get(tenant: string, id: string): Promise<StoredResponse | null> {
-    const row = this.db.get("SELECT created_at, expires_at, body FROM responses WHERE tenant = ? AND id = ? AND (expires_at IS NULL OR expires_at > ?)", [
-      tenant,
-      id,
-      this.now(),
-    ]) as { created_at: number; expires_at: number | null; body: string } | null;
+    const live = (r: StoredResponse) => r.expiresAt === null || r.expiresAt > this.now();
+    const waiting = this.pending.get(this.key(tenant, id));
+    if (waiting) return "deleted" in waiting || !live(waiting) ? null : structuredClone(waiting);
+    const row = this.select.get([tenant, id]) as Row | null;
     if (!row) return null;
     const body = JSON.parse(row.body) as Pick<StoredResponse, "response" | "input" | "instructions">;
-    return { id, tenant, createdAt: Number(row.created_at), expiresAt: row.expires_at === null ? null : Number(row.expires_at), ...body };
+    const found: StoredResponse = { id, tenant, createdAt: Number(row.created_at), expiresAt: row.expires_at === null ? null : Number(row.expires_at), ...body };
+    return live(found) ? found : null;
   }
 
   async delete(tenant: string, id: string): Promise<boolean> {
-    const res = this.db.run("DELETE FROM responses WHERE tenant = ? AND id = ? AND (expires_at IS NULL OR expires_at > ?)", [tenant, id, this.now()]);
-    return res.changes > 0;
+    const existed = (await this.get(tenant, id)) !== null;
+    this.pending.set(this.key(tenant, id), { tenant, id, deleted: true });
+    this.schedule();
+    return existed;
+  }
+
+  private sweep(now: number): number {
+    this.lastSweep = now;
+    return this.db.run("DELETE FROM responses WHERE expires_at IS NOT NULL AND expires_at <= ?", [now]).changes;
   }
 
   async purgeExpired(now = this.now()): Promise<number> {
-    this.lastSweep = now;
-    return this.db.run("DELETE FROM responses WHERE expires_at IS NOT NULL AND expires_at <= ?", [now]).changes;
+    this.flush();
+    return this.sweep(now);
+  }
+
+  /** Writes what is pending and releases the statements (the database belongs to whoever opened it). */
+  async close(): Promise<void> {
+    this.flush();
+    for (const s of [this.upsert, this.select, this.remove]) s.finalize();
   }
 }
 

@@ -34,4 +34,6 @@ export interface ResponseStore {
   delete(tenant: string, id: string): Promise<boolean>;
   /** Drops expired responses; returns how many. */
   purgeExpired(now?: number): Promise<number>;
+  /** Writes anything still pending and releases resources (graceful shutdown). */
+  close?(): Promise<void>;
 }
