@@ -6,6 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTelemetry } from "../src/telemetry/otel/node-sdk.js";
 import { KEY_A, type Stack, startStack } from "./helpers/stack.js";
 
 interface OtlpValue {
@@ -224,5 +225,28 @@ describe("sampling", () => {
       await s.close();
       await rx.close();
     }
+  });
+});
+
+describe("export failures", () => {
+  it("says in the gateway log that a batch could not be exported, without the configured headers", async () => {
+    // A port that was just free: nothing listens there.
+    const gone = new Receiver();
+    await gone.start();
+    await gone.close();
+    const logged: string[] = [];
+    const t = startTelemetry(
+      { serviceName: "x", sampling: { ratio: 1 }, prometheus: { enabled: false }, otlp: { endpoint: gone.url, headers: { authorization: "Bearer collector-secret" }, traces: true, metrics: true, metricsIntervalMs: 3_600_000, timeoutMs: 2000 } },
+      { log: (m) => logged.push(m) },
+    );
+    const now = Date.now();
+    t.hooks.onRequestEnd({
+      requestId: "req_void", tenant: "team-a", keyId: "k", endpoint: "chat", strategy: "none", model: "sim-small", status: 200, stream: false,
+      startedAt: now - 10, latencyMs: 10, ttftMs: null, records: [], totals: { usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, costUsd: 0, calls: 0 },
+    });
+    await t.flush().catch(() => {});
+    await t.shutdown();
+    expect(logged.some((m) => m.startsWith("telemetry: span export to the OTLP endpoint failed"))).toBe(true);
+    expect(logged.join("\n")).not.toContain("collector-secret");
   });
 });

@@ -46,6 +46,8 @@ export interface TelemetryOptions {
   budgetRemaining?: () => Iterable<BudgetRemaining> | Promise<Iterable<BudgetRemaining>>;
   /** Gateway version for the exported resource. */
   serviceVersion?: string;
+  /** Where failed exports are reported (at most once a minute per signal); silent when omitted. */
+  log?: (msg: string) => void;
 }
 
 /** What the Node entry holds: the hook to compose, the Prometheus text, the latency profile. */
@@ -76,7 +78,7 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   let tracerProvider: BasicTracerProvider | undefined;
   let tracer: Tracer | undefined;
   if (otlp?.traces && config.sampling.ratio > 0) {
-    const exporter = new OTLPTraceExporter({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs });
+    const exporter = reportFailures(new OTLPTraceExporter({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }), "span", opts.log);
     tracerProvider = new BasicTracerProvider({
       resource,
       sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampling.ratio) }),
@@ -92,7 +94,7 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   if (otlp?.metrics) {
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }),
+        exporter: reportFailures(new OTLPMetricExporter({ url: `${base}/v1/metrics`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }), "metric", opts.log),
         exportIntervalMillis: otlp.metricsIntervalMs,
         exportTimeoutMillis: Math.min(otlp.timeoutMs, otlp.metricsIntervalMs),
       }),
@@ -222,6 +224,26 @@ function emitSpans(tracer: Tracer, s: RequestSummary): void {
     child.end(r.startedAt + r.latencyMs);
   }
   root.end(s.startedAt + s.latencyMs);
+}
+
+/**
+ * The SDK drops a batch it cannot export without a word (its diagnostics are off unless a global
+ * logger is set); this says so in the gateway's log, at most once a minute. The message is the
+ * exporter's error (e.g. `connect ECONNREFUSED ...`), never the configured headers.
+ */
+function reportFailures<T extends { export(items: never, done: (r: { code: number; error?: Error }) => void): void }>(exporter: T, signal: string, log?: (msg: string) => void): T {
+  if (!log) return exporter;
+  const original = exporter.export.bind(exporter) as (items: unknown, done: (r: { code: number; error?: Error }) => void) => void;
+  let last = 0;
+  (exporter as unknown as { export: typeof original }).export = (items, done) =>
+    original(items, (result) => {
+      if (result.code !== 0 && Date.now() - last >= 60_000) {
+        last = Date.now();
+        log(`telemetry: ${signal} export to the OTLP endpoint failed, batch dropped: ${result.error?.message ?? "unknown error"}`);
+      }
+      done(result);
+    });
+  return exporter;
 }
 
 /** Bucket boundaries recommended by the GenAI conventions instead of the SDK's generic ones. */
