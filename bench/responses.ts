@@ -4,6 +4,9 @@
  * response (SQLite). Sim and gateway run in their own processes (`bench/child.ts`); requests are
  * sequential and interleaved (chat, responses, responses continuing a stored one), so drift on a
  * shared machine hits every variant alike. Prints medians and p90 in µs and the ratio to chat.
+ * The sim model answers instantly, so a stream's first byte and its end arrive almost together:
+ * the stream figures are the whole stream's processing (every event, the stored response), an
+ * upper bound for the time to first byte in front of a model that takes time per token.
  * Env: BENCH_N (requests per variant, default 1000). Figures are for this bench, not for tests.
  */
 import { type ChildProcess, fork } from "node:child_process";
