@@ -90,6 +90,12 @@ function procMem(pid: number): { peak: number; rss: number } {
   return { peak: kb("VmHWM"), rss: kb("VmRSS") };
 }
 
+/** CPU time (user + system) a process has used, in ms (Linux /proc, 100 ticks/s). */
+function procCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 interface Point {
   rps: number;
   p50: number;
@@ -186,11 +192,15 @@ async function main() {
   const profArgs = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS}`] : [];
   const gateway = await spawn("gateway", `${sim.url}/v1`, profArgs);
   const targets = [
-    { name: "direct (sim)", url: sim.url },
-    { name: "floor proxy", url: floor.url },
-    { name: "hono proxy", url: hono.url },
-    { name: "octoroute", url: gateway.url },
+    { name: "direct (sim)", url: sim.url, pid: sim.proc.pid! },
+    { name: "floor proxy", url: floor.url, pid: floor.proc.pid! },
+    { name: "hono proxy", url: hono.url, pid: hono.proc.pid! },
+    { name: "octoroute", url: gateway.url, pid: gateway.proc.pid! },
   ];
+  // CPU time each target's own process spends per request: robust on a shared machine, where
+  // req/s also depends on what else runs. floor CPU/request ÷ octoroute CPU/request is the
+  // throughput ratio to expect wherever the proxy, not the upstream, is the limit.
+  const cpu: Record<string, { ms: number; requests: number }> = {};
 
   // Warm up JITs and pools.
   for (const t of targets) await load(t.url, 16, { duration: QUICK ? 1 : 2 });
@@ -202,7 +212,14 @@ async function main() {
   for (const c of CONCURRENCY) {
     const parts: Point[][] = targets.map(() => []);
     for (let s = 0; s < slices; s++) {
-      for (let t = 0; t < targets.length; t++) parts[t]!.push(await load(targets[t]!.url, c, { duration: SECONDS / slices }));
+      for (let t = 0; t < targets.length; t++) {
+        const before = procCpuMs(targets[t]!.pid);
+        const point = await load(targets[t]!.url, c, { duration: SECONDS / slices });
+        const used = cpu[targets[t]!.name] ??= { ms: 0, requests: 0 };
+        used.ms += procCpuMs(targets[t]!.pid) - before;
+        used.requests += point.total;
+        parts[t]!.push(point);
+      }
     }
     targets.forEach((t, i) => {
       const point = combine(parts[i]!);
@@ -249,6 +266,11 @@ async function main() {
     }
   }
   out("");
+  out("CPU time per request in the target's own process (all concurrencies)");
+  for (const t of targets) out(`  ${t.name.padEnd(15)} ${fmt((1000 * cpu[t.name]!.ms) / cpu[t.name]!.requests, 0).padStart(6)} µs`);
+  const cpuPer = (name: string) => cpu[name]!.ms / cpu[name]!.requests;
+  out(`  octoroute uses ${fmt(cpuPer("octoroute") / cpuPer("floor proxy"))}x the floor's CPU per request (hono proxy ${fmt(cpuPer("hono proxy") / cpuPer("floor proxy"))}x)`);
+  out("");
   out("c=1 latency, sequential, µs timer (ms)      p50      p99");
   out(`  direct (sim)                           ${fmt(dLat!.p50, 3).padStart(7)}  ${fmt(dLat!.p99, 3).padStart(7)}`);
   out(`  floor proxy                            ${fmt(fLat!.p50, 3).padStart(7)}  ${fmt(fLat!.p99, 3).padStart(7)}`);
@@ -283,7 +305,7 @@ async function main() {
   console.log(lines.join("\n"));
 
   const file = join(RESULTS, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ seconds: SECONDS, quick: QUICK, table, c1: { direct: dLat, floor: fLat, hono: hLat, octoroute: oLat }, ttfb: { direct: dTtfb, floor: fTtfb, hono: hTtfb, octoroute: oTtfb }, memory: { gateway: gwMem, gwMemAfterGc, floor: floorMem, memFirst, memTotal, freshPeak } }, null, 2));
+  writeFileSync(file, JSON.stringify({ seconds: SECONDS, quick: QUICK, table, cpuPerRequestUs: Object.fromEntries(targets.map((t) => [t.name, (1000 * cpu[t.name]!.ms) / cpu[t.name]!.requests])), c1: { direct: dLat, floor: fLat, hono: hLat, octoroute: oLat }, ttfb: { direct: dTtfb, floor: fTtfb, hono: hTtfb, octoroute: oTtfb }, memory: { gateway: gwMem, gwMemAfterGc, floor: floorMem, memFirst, memTotal, freshPeak } }, null, 2));
   console.log(`\nraw figures: ${file}`);
 }
 

@@ -7,17 +7,20 @@ import type { z } from "zod";
 import { GatewayError, invalidParam } from "./errors.js";
 import { formatIssuePath } from "./schemas.js";
 
+/** Reads the body as JSON: 413 over `limitBytes`, 400 when it is not JSON. */
 export async function readJson(c: Context, limitBytes: number): Promise<unknown> {
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
   let text: string;
+  const incoming = nodeIncoming(c);
   try {
-    text = await c.req.text();
-  } catch {
+    text = incoming ? await readCapped(incoming, limitBytes) : await c.req.text();
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
     throw new GatewayError("Could not read the request body.", { status: 400, code: "invalid_body" });
   }
   // Characters can be up to 3 bytes in UTF-16→UTF-8 terms; check the exact size only when close.
-  if (text.length > limitBytes / 3 && new TextEncoder().encode(text).length > limitBytes) throw tooLarge(limitBytes);
+  if (!incoming && text.length > limitBytes / 3 && new TextEncoder().encode(text).length > limitBytes) throw tooLarge(limitBytes);
   if (text.trim() === "") throw new GatewayError("The request body is empty; expected a JSON object.", { status: 400, code: "invalid_json" });
   try {
     return JSON.parse(text);
@@ -25,6 +28,41 @@ export async function readJson(c: Context, limitBytes: number): Promise<unknown>
     throw new GatewayError(`The request body is not valid JSON: ${(err as Error).message}`, { status: 400, code: "invalid_json" });
   }
 }
+
+/**
+ * On Node, @hono/node-server passes the raw request stream as `c.env.incoming`. Reading it
+ * directly skips the WHATWG ReadableStream the Request wrapper would build around it — measurably
+ * cheaper on the hot path (see bench/). Duck-typed, so this module stays runtime-agnostic; used
+ * only while nothing else has touched the body (otherwise Hono's own cached read is used).
+ */
+function nodeIncoming(c: Context): AsyncIterable<Uint8Array> | undefined {
+  const incoming = (c.env as { incoming?: { readableDidRead?: boolean; readableEnded?: boolean } } | undefined)?.incoming;
+  if (!incoming || typeof (incoming as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] !== "function") return undefined;
+  if (incoming.readableDidRead || incoming.readableEnded) return undefined;
+  if (Object.keys((c.req as unknown as { bodyCache?: object }).bodyCache ?? {}).length > 0) return undefined;
+  return incoming as AsyncIterable<Uint8Array>;
+}
+
+/** Concatenates a byte stream, failing with 413 as soon as it passes `limit` bytes. */
+async function readCapped(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const part of body) {
+    size += part.length;
+    if (size > limit) throw tooLarge(limit);
+    parts.push(part);
+  }
+  if (parts.length === 1) return decoder.decode(parts[0]);
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const p of parts) {
+    all.set(p, offset);
+    offset += p.length;
+  }
+  return decoder.decode(all);
+}
+
+const decoder = new TextDecoder();
 
 function tooLarge(limit: number): GatewayError {
   return new GatewayError(`The request body exceeds the limit of ${limit} bytes.`, { status: 413, code: "request_too_large" });

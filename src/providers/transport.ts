@@ -43,16 +43,36 @@ export async function openBody(
     if (signal.aborted) throw signal.reason ?? new DOMException("aborted", "AbortError");
     signal.addEventListener("abort", onAbort, { once: true });
   }
+  // One deadline, moved forward on every chunk; the timer is only re-created when it would fire
+  // too late (a shorter phase) or fires early (the deadline moved). A stream of many chunks thus
+  // costs a clock read per chunk instead of a clearTimeout + setTimeout pair.
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (phase: TimeoutPhase, ms: number) => {
+  let timerDue = 0;
+  let deadline = 0;
+  let phase: TimeoutPhase = "first_byte";
+  let done = false;
+  const schedule = (due: number) => {
     clearTimeout(timer);
-    timer = setTimeout(() => {
+    timerDue = due;
+    timer = setTimeout(onTimer, Math.max(0, due - Date.now()));
+  };
+  function onTimer() {
+    timer = undefined;
+    if (done) return;
+    if (Date.now() >= deadline) {
       timedOut = phase;
       controller.abort();
-    }, ms);
+    } else schedule(deadline);
+  }
+  const arm = (next: TimeoutPhase, ms: number) => {
+    phase = next;
+    deadline = Date.now() + ms;
+    if (timer === undefined || timerDue > deadline) schedule(deadline);
   };
   const cleanup = () => {
+    done = true;
     clearTimeout(timer);
+    timer = undefined;
     signal?.removeEventListener("abort", onAbort);
   };
   const mapFailure = (err: unknown): unknown => {

@@ -2,6 +2,7 @@
  * The tenants of a loaded config, indexed by key hash. Resolving a key hashes it once and
  * compares the stored hash in constant time.
  */
+import { LRUCache } from "lru-cache";
 import type { OctorouteConfig } from "../config/schema.js";
 import type { TenantConfig } from "../config/tenants.js";
 import { constantTimeEqual, sha256Hex } from "./keys.js";
@@ -26,6 +27,12 @@ export type Identity = TenantIdentity | AdminIdentity;
 
 export class TenantRegistry {
   private readonly byHash = new Map<string, { hex: string; identity: Identity }>();
+  /**
+   * Keys that resolved recently → their identity, so the hot path skips the (async, thread-pool)
+   * SHA-256. Only valid keys are kept: an unknown key is hashed every time, and a hit needs the
+   * exact key, so the cache tells a guesser nothing. Lives and dies with this config generation.
+   */
+  private readonly recent = new LRUCache<string, Identity>({ max: 4096 });
 
   constructor(config: OctorouteConfig) {
     for (const [tenant, tc] of Object.entries(config.tenants)) {
@@ -45,12 +52,16 @@ export class TenantRegistry {
 
   /** The identity behind a presented key, or null. */
   async resolve(key: string): Promise<Identity | null> {
+    const cached = this.recent.get(key);
+    if (cached) return cached;
     const hex = await sha256Hex(key);
     const found = this.byHash.get(hex);
     if (!found) return null;
     // The map finds the candidate by hash; the stored hash is then compared in constant time so
     // no code path's timing depends on how much of a guessed key was right.
-    return constantTimeEqual(hex, found.hex) ? found.identity : null;
+    if (!constantTimeEqual(hex, found.hex)) return null;
+    this.recent.set(key, found.identity);
+    return found.identity;
   }
 
   tenantNames(): string[] {
