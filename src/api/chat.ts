@@ -167,6 +167,7 @@ export async function runChat(
       errorEvent: output.errorEvent,
       onEnd: (outcome) => {
         if (outcome === "cancelled") scope.abort();
+        ctx.budget.dispose();
         tracker.finish(outcome === null ? 200 : outcome === "cancelled" ? 499 : outcome.status, outcome ?? undefined);
       },
     });

@@ -20,7 +20,7 @@ export interface BudgetLimits {
 export type BudgetLimit = "calls" | "tokens" | "usd" | "time";
 
 /** Defaults when neither tenant policy nor request says otherwise. */
-export const DEFAULT_BUDGET: BudgetLimits = { calls: 1024, tokens: 2_000_000, usd: Number.POSITIVE_INFINITY, wallMs: 300_000, concurrency: 16 };
+export const DEFAULT_BUDGET: BudgetLimits = { calls: 1024, tokens: 2_000_000, usd: Number.POSITIVE_INFINITY, wallMs: Number.POSITIVE_INFINITY, concurrency: 16 };
 
 /** The effective limits: the request's ask, capped by the tenant's policy, over the defaults. */
 export function effectiveLimits(requested: Partial<BudgetLimits>, policy: TenantStrategyPolicy | undefined): BudgetLimits {
