@@ -116,7 +116,7 @@ function multiReport(ds: RoutingDataset, routers: string[], folds: number, artif
     console.log(`\n${router}${artifact ? " (artifact)" : ` (${folds}-fold CV, ${Date.now() - started} ms)`}: frontier of the quality knob sweep (total $, mean quality)`);
     console.log(`  ${f.map((p) => `${p.label} $${p.cost.toFixed(4)} q${p.quality.toFixed(4)}`).join("\n  ")}`);
     const dominated = singles.filter((s) => s !== best).map((s) => ({ s, q: onCurve(s) }));
-    for (const { s, q } of dominated) console.log(`  vs ${s.label.padEnd(36)} frontier quality at its cost ${q === -Infinity ? "n/a" : q.toFixed(4)} vs ${s.quality.toFixed(4)} → ${q >= s.quality - 1e-12 ? "dominated" : "NOT dominated"}`);
+    for (const { s, q } of dominated) console.log(`  vs ${s.label.padEnd(36)} frontier quality at its cost ${q === -Infinity ? "n/a" : q.toFixed(4)} vs ${s.quality.toFixed(4)} → ${q > s.quality + 1e-12 ? "dominated" : q >= s.quality - 1e-12 ? "matched (the frontier passes through it)" : "NOT dominated"}`);
     console.log(`  reaches 95% of ${best.label}'s quality (${target.toFixed(4)}) at ${reach === null ? "never" : `$${reach.toFixed(4)} = ${((reach / best.cost) * 100).toFixed(1)}% of its cost`}`);
     seriesOut.push({ label: router, points: f.map((p) => [p.cost, p.quality]) });
   }

@@ -33,13 +33,27 @@ function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c >= 0x80;
 }
 
+/** Reused accumulation buffers per size (vectorize is synchronous, so one per size is enough). */
+const scratch = new Map<number, { acc: Float64Array; seen: Uint8Array; touched: Int32Array }>();
+
+function buffersFor(dims: number) {
+  let b = scratch.get(dims);
+  if (!b) scratch.set(dims, (b = { acc: new Float64Array(dims), seen: new Uint8Array(dims), touched: new Int32Array(dims) }));
+  return b;
+}
+
 /** The hashed text block plus structural features of `f` (`dims` must be a power of two). */
 export function vectorize(f: RequestFeatures, dims: number): SparseVector {
   const mask = dims - 1;
-  const counts = new Map<number, number>();
+  const { acc, seen, touched } = buffersFor(dims);
+  let nTouched = 0;
   const add = (h: number, w: number) => {
     const k = h & mask;
-    counts.set(k, (counts.get(k) ?? 0) + w);
+    if (!seen[k]) {
+      seen[k] = 1;
+      touched[nTouched++] = k;
+    }
+    acc[k]! += w;
   };
   const text = f.text.toLowerCase();
   let prev = -1;
@@ -63,13 +77,16 @@ export function vectorize(f: RequestFeatures, dims: number): SparseVector {
     if (i - start > 5) for (let j = start; j + 4 <= i; j += 2) add(fnv(text, j, j + 4, 0x5bd1e995), 0.3);
   }
   let norm = 0;
-  for (const v of counts.values()) norm += v * v;
+  for (let t = 0; t < nTouched; t++) norm += acc[touched[t]!]! ** 2;
   norm = Math.sqrt(norm) || 1;
-  const idx: number[] = [];
-  const val: number[] = [];
-  for (const [k, v] of counts) {
-    idx.push(k);
-    val.push(v / norm);
+  const idx: number[] = new Array(nTouched);
+  const val: number[] = new Array(nTouched);
+  for (let t = 0; t < nTouched; t++) {
+    const k = touched[t]!;
+    idx[t] = k;
+    val[t] = acc[k]! / norm;
+    acc[k] = 0;
+    seen[k] = 0;
   }
   const structural = [
     Math.log1p(f.promptTokens) / 8,
