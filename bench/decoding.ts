@@ -6,7 +6,8 @@
  * 1. Round trips (upstream calls) per generated token for `scmoe` on the default pair (sim-moe,
  *    weak = the same MoE with only its 2nd-ranked expert) — the naive loop needs 2 — and how it
  *    varies with the strong/weak agreement rate (other weak activations, β, a separate tiny model,
- *    chunk sizes).
+ *    chunk sizes); also upstream-generated tokens per decided token (proposals thrown away at a
+ *    disagreement are billed too).
  * 2. Gateway CPU per generated token: chunked scmoe and the naive loop, as ratios against plain
  *    decoding (`none` on the same model) measured in the same run.
  *
@@ -26,12 +27,12 @@ const SELF = fileURLToPath(import.meta.url);
 const PROMPTS = Number(process.env.BENCH_PROMPTS ?? 100);
 const MAX_TOKENS = Number(process.env.BENCH_MAX_TOKENS ?? 64);
 
-type Msg = { cmd?: string; ready?: boolean; url?: string; cpu?: NodeJS.CpuUsage; stats?: { requests: number } };
+type Msg = { cmd?: string; ready?: boolean; url?: string; cpu?: NodeJS.CpuUsage; stats?: { requests: number; completionTokens: number } };
 
 async function child(): Promise<void> {
   const [role, target] = process.argv.slice(2);
   let url: string;
-  let stats = () => ({ requests: 0 });
+  let stats = () => ({ requests: 0, completionTokens: 0 });
   let reset = () => {};
   if (role === "sim") {
     const { startSim, DEFAULT_SIM_MODELS } = await import("../src/sim/server.js");
@@ -137,9 +138,10 @@ async function main(): Promise<void> {
       }
     }
     const cpu1 = (await gw.ask("cpu")).cpu!;
-    const calls = (await sim.ask("stats")).stats!.requests;
+    const simStats = (await sim.ask("stats")).stats!;
+    const calls = simStats.requests;
     const cpuUs = cpu1.user - cpu0.user + cpu1.system - cpu0.system;
-    return { tokens, texts, calls, perToken: calls / tokens, agreement: contrast ? agreed / contrast : null, cpuPerToken: cpuUs / tokens };
+    return { tokens, texts, calls, generatedPerToken: simStats.completionTokens / tokens, perToken: calls / tokens, agreement: contrast ? agreed / contrast : null, cpuPerToken: cpuUs / tokens };
   }
 
   const fmt = (n: number | null, d = 3) => (n === null ? "-" : n.toFixed(d));
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
   await run("sim-moe", { strategy: "scmoe" });
 
   console.log("\n1. Round trips per generated token (upstream calls / decided tokens); naive loop = 2");
-  console.log(`   ${"setting".padEnd(46)}  agreement  calls/token  tokens`);
+  console.log(`   ${"setting (chunk auto unless given)".padEnd(46)}  agreement  calls/token  proposed/token  tokens`);
   const rows: Array<[string, string, Record<string, unknown>]> = [
     ["scmoe, default pair (weak = rank-2 expert)", "sim-moe", { strategy: "scmoe" }],
     ["scmoe, weak = expert rank 1", "sim-moe", { strategy: "scmoe", weak: "sim-moe-r1" }],
@@ -158,12 +160,13 @@ async function main(): Promise<void> {
     ["scmoe, default pair, β 0.9", "sim-moe", { strategy: "scmoe", beta: 0.9 }],
     ["contrast, weak = sim-lm-tiny (bigram)", "sim-moe", { strategy: "contrast", weak: "sim-lm-tiny" }],
     ["scmoe, default pair, chunk 8", "sim-moe", { strategy: "scmoe", chunk: 8 }],
+    ["scmoe, default pair, chunk 16", "sim-moe", { strategy: "scmoe", chunk: 16 }],
     ["scmoe, default pair, chunk 32", "sim-moe", { strategy: "scmoe", chunk: 32 }],
     ["guidance ω 1.5, window 16, weak = tiny", "sim-moe", { strategy: "guidance", weak: "sim-lm-tiny", window: 16 }],
   ];
   for (const [label, model, oct] of rows) {
     const r = await run(model, oct);
-    console.log(`   ${label.padEnd(46)}  ${fmt(r.agreement).padStart(9)}  ${fmt(r.perToken).padStart(11)}  ${String(r.tokens).padStart(6)}`);
+    console.log(`   ${label.padEnd(46)}  ${fmt(r.agreement).padStart(9)}  ${fmt(r.perToken).padStart(11)}  ${fmt(r.generatedPerToken, 2).padStart(14)}  ${String(r.tokens).padStart(6)}`);
   }
 
   console.log("\n2. Gateway CPU per generated token (µs), against plain decoding in the same run");

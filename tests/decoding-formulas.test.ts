@@ -4,6 +4,7 @@
  * stop-sequence hold-back. Pure functions, no network.
  */
 import { describe, expect, it } from "vitest";
+import { autoChunk } from "../src/strategies/token-level/engine.js";
 import { chooseToken, decideToken, scoreCandidates } from "../src/strategies/token-level/formulas.js";
 import { StopFilter } from "../src/strategies/token-level/output.js";
 
@@ -96,5 +97,15 @@ describe("stop sequences", () => {
     const g = new StopFilter([]);
     expect(g.push("abc")).toBe("abc");
     expect(g.end()).toBe("");
+  });
+});
+
+describe("automatic chunk size", () => {
+  it("starts at 16 and follows the agreement rate within [8, 64]", () => {
+    expect(autoChunk(0, 0)).toBe(16);
+    // a = 91/102 ≈ 0.892 → 4 / 0.108 ≈ 37.
+    expect(autoChunk(100, 90)).toBe(Math.ceil(4 / (1 - 91 / 102)));
+    expect(autoChunk(1000, 999)).toBe(64);
+    expect(autoChunk(100, 10)).toBe(8);
   });
 });

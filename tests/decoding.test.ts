@@ -75,6 +75,12 @@ describe("token-level strategies through the gateway", () => {
     const expected = records.reduce((s, r) => s + (r.inputTokens * price[r.model]![0] + r.outputTokens * price[r.model]![1]) / 1e6, 0);
     expect(Number(response.headers.get("x-octoroute-cost-usd"))).toBeCloseTo(expected, 9);
     expect(records.filter((r) => r.model === "sim-moe-weak").every((r) => r.purpose === "guide")).toBe(true);
+    // The response reports what the loop did.
+    const decoding = (data as unknown as { octoroute: { decoding: Record<string, number> } }).octoroute.decoding;
+    expect(decoding.strong_calls).toBe(records.filter((r) => r.model === "sim-moe").length);
+    expect(decoding.weak_calls).toBe(records.filter((r) => r.model === "sim-moe-weak").length);
+    expect(decoding.tokens).toBeGreaterThan(decoding.strong_calls);
+    expect(decoding.agreement).toBeGreaterThan(0);
 
     const streamed = await streamText("sim-moe", { strategy: "scmoe" });
     expect(streamed.text).toBe(text);

@@ -24,8 +24,11 @@ export interface DecodeOptions {
   random: () => number;
   seed?: number;
   maxTokens: number;
-  /** Greedy tokens the strong source proposes per round trip. */
-  chunkSize: number;
+  /**
+   * Greedy tokens the strong source proposes per round trip, or "auto": sized from the agreement
+   * seen so far (see `autoChunk`). Any sizes give the same output; they trade calls for wasted tokens.
+   */
+  chunkSize: number | "auto";
   /** Guidance: contrast only for this many tokens, then plain strong decoding. */
   window?: number;
   /** Guidance: also end the window once the answer contains this text. */
@@ -45,6 +48,9 @@ export type DecodeEvent = TokenEvent | { type: "end"; finish: Finish };
 class Progress {
   text = "";
   count = 0;
+  /** Positions decided by the chunked loop, and how many of them took the strong token. */
+  decided = 0;
+  agreed = 0;
   constructor(private readonly o: DecodeOptions) {}
 
   get stopped(): boolean {
@@ -69,9 +75,27 @@ class Progress {
     return chooseToken(candidates, this.o.temperature, this.o.temperature > 0 ? this.o.random() : 0);
   }
 
+  /** The next chunk's size. */
+  chunk(): number {
+    const size = this.o.chunkSize === "auto" ? autoChunk(this.decided, this.agreed) : this.o.chunkSize;
+    return Math.min(size, this.budget);
+  }
+
   check(): void {
     this.o.signal.throwIfAborted();
   }
+}
+
+/**
+ * Chunk size from the agreement rate a seen so far (Laplace-smoothed, starting at 16 tokens): a
+ * chunk decides about 1/(1−a) tokens before the first disagreement; proposing four times that
+ * (disagreements cluster, so runs are longer-tailed than geometric) rarely cuts a run short by the
+ * chunk's length, while bounding the proposed tokens thrown away at low agreement.
+ */
+export function autoChunk(decided: number, agreed: number): number {
+  if (decided === 0) return 16;
+  const a = (agreed + 1) / (decided + 2);
+  return Math.max(8, Math.min(64, Math.ceil(4 / (1 - a))));
 }
 
 /** Runs a contrast loop, then guidance's plain tail if the window closed, then reports how it ended. */
@@ -107,7 +131,7 @@ export function chunkedDecode(strong: TokenSource, weak: TokenSource, o: DecodeO
     async function* (p) {
       while (p.contrasting && p.budget > 0) {
         p.check();
-        const chunk = await strong.chunk(p.text, Math.min(o.chunkSize, p.budget));
+        const chunk = await strong.chunk(p.text, p.chunk());
         if (chunk.steps.length === 0) return "stop";
         p.check();
         const weakTops = await weak.score(
@@ -124,6 +148,8 @@ export function chunkedDecode(strong: TokenSource, weak: TokenSource, o: DecodeO
           const agreed = token === step.token;
           p.text += token;
           p.count++;
+          p.decided++;
+          if (agreed) p.agreed++;
           yield { type: "token", text: token, phase: "contrast", agreed };
           if (p.stopped) return "stop";
           if (!agreed) break;

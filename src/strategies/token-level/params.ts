@@ -15,8 +15,8 @@ const common = {
   weak: z.string().min(1).optional(),
   /** Plausibility threshold α. */
   alpha: z.number().gt(0).max(1).default(0.1),
-  /** Tokens the strong source proposes per round trip. */
-  chunk: z.number().int().min(1).max(256).default(16),
+  /** Tokens the strong source proposes per round trip; "auto" sizes it from the agreement so far. */
+  chunk: z.union([z.number().int().min(1).max(256), z.literal("auto")]).default("auto"),
   /** Top logprobs asked of each source (capped by each model's maxTopLogprobs). */
   top_k: z.number().int().min(1).max(20).default(20),
   /** `naive` = the one-position-per-round-trip reference loop. */
@@ -37,7 +37,7 @@ export interface TokenLevelParams {
   weak: string;
   strongWeight: number;
   alpha: number;
-  chunk: number;
+  chunk: number | "auto";
   topK: number;
   loop: "chunked" | "naive";
   window?: number;
