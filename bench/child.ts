@@ -1,7 +1,7 @@
 /**
  * One benchmark participant per process, so each has its own CPU and its RSS is its own:
  * `child.ts sim` | `child.ts floor <upstream-origin>` | `child.ts hono <upstream-origin>` |
- * `child.ts gateway <sim-url>`. Started by
+ * `child.ts gateway <sim-url>` | `child.ts gateway-webstream <sim-url>`. Started by
  * `bench/run.ts` with an IPC channel: the child sends `{ready, url}`; the parent may ask
  * `{cmd: "mem"}` and gets `{rss, heapUsed}` back after a full GC (run with `--expose-gc`).
  * Each role imports only what it runs, so the floor proxy's RSS is not inflated by the gateway.
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { getHeapSpaceStatistics } from "node:v8";
 import { BENCH_KEY } from "./key.js";
 
-async function startBenchGateway(simUrl: string): Promise<string> {
+async function startBenchGateway(simUrl: string, nativeBody = true): Promise<string> {
   const [{ parseConfig }, { startGateway }, { sha256Hex }] = await Promise.all([
     import("../src/config/loader.js"),
     import("../src/node.js"),
@@ -33,6 +33,7 @@ async function startBenchGateway(simUrl: string): Promise<string> {
     port: 0,
     startSim: false,
     log: () => {},
+    nativeBody,
     hooks: { onRequestEnd: (s) => spent.set(s.tenant, (spent.get(s.tenant) ?? 0) + (s.totals.costUsd ?? 0)) },
   });
   return gw.url;
@@ -53,6 +54,8 @@ async function main(): Promise<string> {
     return startHonoProxy(target!);
   }
   if (role === "gateway") return startBenchGateway(target!);
+  // The same gateway, reading request bodies through the adapter's WHATWG stream (the "before").
+  if (role === "gateway-webstream") return startBenchGateway(target!, false);
   throw new Error(`unknown role ${role}`);
 }
 

@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: Octoroute's overhead, as ratios against baselines measured in the same run.
  *
- * Four targets, each in its own process: (a) the sim directly (a model with no latency), (b) the
+ * Five targets, each in its own process: (a) the sim directly (a model with no latency), (b) the
  * floor proxy (`bench/floor-proxy.ts`: node:http + undici Pool, the best any Node gateway can do),
  * (b') the same pass-through as a Hono app on @hono/node-server (`bench/hono-proxy.ts`: what the
  * adapter's web-stream path costs by itself), (c) Octoroute with auth, usage accounting and
- * `x-octoroute-*` headers on. Everything runs as plain JavaScript (`bench/build.ts`), not
+ * `x-octoroute-*` headers on, and (c') the same gateway reading request bodies through the
+ * adapter's web stream (the "before" of the Node-native body read). Everything runs as plain JavaScript (`bench/build.ts`), not
  * through the tsx loader. autocannon drives
  * ≥10 s per point at concurrency 1, 16, 64 (targets interleaved per concurrency, so drift on this
  * shared machine hits all three alike). Then: exact c=1 latency (sequential, µs timer — autocannon
@@ -191,11 +192,13 @@ async function main() {
   const hono = await spawn("hono", sim.url);
   const profArgs = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS}`] : [];
   const gateway = await spawn("gateway", `${sim.url}/v1`, profArgs);
+  const webstream = await spawn("gateway-webstream", `${sim.url}/v1`);
   const targets = [
     { name: "direct (sim)", url: sim.url, pid: sim.proc.pid! },
     { name: "floor proxy", url: floor.url, pid: floor.proc.pid! },
     { name: "hono proxy", url: hono.url, pid: hono.proc.pid! },
     { name: "octoroute", url: gateway.url, pid: gateway.proc.pid! },
+    { name: "oct. webstream", url: webstream.url, pid: webstream.proc.pid! },
   ];
   // CPU time each target's own process spends per request: robust on a shared machine, where
   // req/s also depends on what else runs. floor CPU/request ÷ octoroute CPU/request is the
@@ -229,13 +232,14 @@ async function main() {
   }
 
   const rounds = QUICK ? 4 : 10;
-  const [dLat, fLat, hLat, oLat] = await sequential(targets.map((t) => t.url), rounds, 200, false);
+  const [dLat, fLat, hLat, oLat, wLat] = await sequential(targets.map((t) => t.url), rounds, 200, false);
   const [dTtfb, fTtfb, hTtfb, oTtfb] = await sequential(targets.map((t) => t.url), rounds, 100, true);
   const gwMemAfterGc = await gateway.mem();
   const gwMem = procMem(gateway.proc.pid!);
   const floorMem = procMem(floor.proc.pid!);
 
   await gateway.stop();
+  await webstream.stop();
   // Leak check in a fresh gateway process: RSS after RSS_FIRST vs RSS_TOTAL requests (after GC).
   const fresh = await spawn("gateway", `${sim.url}/v1`);
   await load(fresh.url, 64, { amount: RSS_FIRST });
@@ -253,6 +257,7 @@ async function main() {
   const o = table.octoroute!;
   const f = table["floor proxy"]!;
   const h = table["hono proxy"]!;
+  const w = table["oct. webstream"]!;
   const d = table["direct (sim)"]!;
   const lines: string[] = [];
   const out = (s = "") => lines.push(s);
@@ -276,6 +281,7 @@ async function main() {
   out(`  floor proxy                            ${fmt(fLat!.p50, 3).padStart(7)}  ${fmt(fLat!.p99, 3).padStart(7)}`);
   out(`  hono proxy                             ${fmt(hLat!.p50, 3).padStart(7)}  ${fmt(hLat!.p99, 3).padStart(7)}`);
   out(`  octoroute                              ${fmt(oLat!.p50, 3).padStart(7)}  ${fmt(oLat!.p99, 3).padStart(7)}`);
+  out(`  octoroute, web-stream body (before)    ${fmt(wLat!.p50, 3).padStart(7)}  ${fmt(wLat!.p99, 3).padStart(7)}`);
   const addedP50 = oLat!.p50 - dLat!.p50;
   out(`  added p50 over direct: octoroute ${fmt(addedP50, 3)} ms, floor ${fmt(fLat!.p50 - dLat!.p50, 3)} ms`);
   out("");
@@ -295,6 +301,9 @@ async function main() {
   out("");
   out("is the Hono adapter's web-stream path the bottleneck? (same pass-through, Hono vs plain node:http)");
   for (const c of CONCURRENCY) out(`  c=${String(c).padEnd(3)} hono proxy ${fmt(h[c]!.rps / f[c]!.rps)}x floor; octoroute ${fmt(o[c]!.rps / h[c]!.rps)}x hono proxy`);
+  out("before/after: request body through the adapter's web stream vs read from Node's IncomingMessage");
+  for (const c of CONCURRENCY) out(`  c=${String(c).padEnd(3)} before ${fmt(w[c]!.rps, 0)} req/s (${fmt(w[c]!.rps / f[c]!.rps)}x floor) → after ${fmt(o[c]!.rps, 0)} req/s (${fmt(o[c]!.rps / f[c]!.rps)}x floor)`);
+  out(`  CPU per request: before ${fmt(1000 * cpuPer("oct. webstream"), 0)} µs → after ${fmt(1000 * cpuPer("octoroute"), 0)} µs; c=1 p50 ${fmt(wLat!.p50, 3)} → ${fmt(oLat!.p50, 3)} ms`);
   out("");
   out("targets");
   out(`  ${verdict(o[16]!.rps >= 0.7 * f[16]!.rps)}  req/s ≥ 0.7× floor at c=16: ${fmt(o[16]!.rps / f[16]!.rps)}x`);
@@ -305,7 +314,7 @@ async function main() {
   console.log(lines.join("\n"));
 
   const file = join(RESULTS, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ seconds: SECONDS, quick: QUICK, table, cpuPerRequestUs: Object.fromEntries(targets.map((t) => [t.name, (1000 * cpu[t.name]!.ms) / cpu[t.name]!.requests])), c1: { direct: dLat, floor: fLat, hono: hLat, octoroute: oLat }, ttfb: { direct: dTtfb, floor: fTtfb, hono: hTtfb, octoroute: oTtfb }, memory: { gateway: gwMem, gwMemAfterGc, floor: floorMem, memFirst, memTotal, freshPeak } }, null, 2));
+  writeFileSync(file, JSON.stringify({ seconds: SECONDS, quick: QUICK, table, cpuPerRequestUs: Object.fromEntries(targets.map((t) => [t.name, (1000 * cpu[t.name]!.ms) / cpu[t.name]!.requests])), c1: { direct: dLat, floor: fLat, hono: hLat, octoroute: oLat, webstream: wLat }, ttfb: { direct: dTtfb, floor: fTtfb, hono: hTtfb, octoroute: oTtfb }, memory: { gateway: gwMem, gwMemAfterGc, floor: floorMem, memFirst, memTotal, freshPeak } }, null, 2));
   console.log(`\nraw figures: ${file}`);
 }
 
