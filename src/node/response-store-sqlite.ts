@@ -56,7 +56,14 @@ export class SqliteResponseStore implements ResponseStore {
 
   private schedule(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), FLUSH_AFTER_MS);
+    this.timer = setTimeout(() => {
+      try {
+        this.flush();
+      } catch (err) {
+        // A failing write must not take the process down; those responses are simply not kept.
+        console.error("[responses] could not write stored responses:", (err as Error).message);
+      }
+    }, FLUSH_AFTER_MS);
     this.timer.unref?.();
   }
 
