@@ -148,6 +148,9 @@ describe("strategy errors and policy", () => {
     const cont = await ask("math-plain", { strategy: "particle-filter" });
     expect(cont.status).toBe(400);
     expect(((await cont.json()) as { error: { message: string; code: string } }).error.message).toMatch(/continuation/);
+    const logprobs = await ask("math-plain", { strategy: "self-consistency", weighted: true });
+    expect(logprobs.status).toBe(400);
+    expect(((await logprobs.json()) as { error: { message: string } }).error.message).toMatch(/logprobs/);
     const verifier = await ask("sim-small", { strategy: "best-of-n" });
     expect(verifier.status).toBe(400);
     const body = (await verifier.json()) as { error: { message: string; code: string } };

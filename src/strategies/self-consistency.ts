@@ -6,7 +6,7 @@
  * the calls it saved.
  */
 import type { ChatRequest } from "../api/schemas.js";
-import { boolParam, enumParam, intParam, numParam, rejectUnknown } from "./params.js";
+import { boolParam, capabilityMissing, enumParam, intParam, numParam, rejectUnknown } from "./params.js";
 import { answerCompletion, emptyAnswer } from "./result.js";
 import { type Sample, sample } from "./sampling.js";
 import { betaConfidence } from "./search-math.js";
@@ -45,9 +45,13 @@ export function adaptiveStop(p: Pick<Params, "stop_rule" | "threshold" | "confid
 
 export const selfConsistency: Strategy = {
   name: "self-consistency",
-  parseParams(params) {
+  parseParams(params, client) {
     rejectUnknown(params, KNOWN, "self-consistency");
     const n = intParam(params, "n", 8, 1, 64);
+    const weighted = boolParam(params, "weighted", false);
+    if (weighted && !client.capabilities.logprobs) {
+      throw capabilityMissing("self-consistency", "token logprobs (weighted: true)", `model "${client.node.name}" declares capabilities.logprobs: false.`);
+    }
     return {
       n,
       temperature: numParam(params, "temperature", 0.8, 0, 2),
@@ -57,7 +61,7 @@ export const selfConsistency: Strategy = {
       confidence: numParam(params, "confidence", 0.95, 0.5, 0.9999),
       wave: intParam(params, "wave", Math.min(4, n), 1, 64),
       min_samples: intParam(params, "min_samples", Math.min(3, n), 1, 64),
-      weighted: boolParam(params, "weighted", false),
+      weighted,
     } satisfies Params;
   },
   maxCalls: (p) => Number(p.n),
