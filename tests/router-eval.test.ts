@@ -81,3 +81,16 @@ describe("RouteLLM metric pieces", () => {
     expect(bad.apgr).toBeLessThan(0.3);
   });
 });
+
+describe("router calibrate CLI", () => {
+  it("prints the threshold for a target strong share and the share it yields", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "octoroute-cal-"));
+    const fixture = join(ROOT, "tests/fixtures/routing/tiny-pair.jsonl");
+    await run(process.execPath, ["--import", "tsx", join(ROOT, "src/cli.ts"), "router", "train", "--data", fixture, "--out", join(dir, "a.json"), "--epochs", "40"], { cwd: ROOT });
+    const { stdout } = await run(process.execPath, ["--import", "tsx", join(ROOT, "src/cli.ts"), "router", "calibrate", "--artifact", join(dir, "a.json"), "--data", fixture, "--share", "0.25"], { cwd: ROOT });
+    expect(stdout).toMatch(/threshold: -?[0-9.]+/);
+    const share = Number(/expected strong share at this threshold: ([0-9.]+)%/.exec(stdout)![1]);
+    expect(share).toBeGreaterThanOrEqual(20);
+    expect(share).toBeLessThanOrEqual(30);
+  }, 30_000);
+});

@@ -94,3 +94,36 @@ describe("calibration and escalation", () => {
     expect(escalationPath("a", (n) => edges[n], 2)).toEqual(["a", "b"]);
   });
 });
+
+describe("multi-model choice", () => {
+  it("slides from the cheapest node (quality 0) to the best predicted (quality 1)", async () => {
+    const { chooseByUtility } = await import("../src/router/choose.js");
+    const predicted = [0.3, 0.6, 0.9];
+    const costs = [0.001, 0.01, 0.1];
+    expect(chooseByUtility(predicted, costs, 0)).toBe(0);
+    expect(chooseByUtility(predicted, costs, 1)).toBe(2);
+    expect(chooseByUtility(predicted, costs, 0.5)).toBe(1);
+  });
+});
+
+describe("SQLite router store", () => {
+  it("keeps arms and decisions across reopening the database file", async () => {
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { openDatabase, closeDatabase } = await import("../src/node/database.js");
+    const { SqliteRouterStore } = await import("../src/node/router-store-sqlite.js");
+    const path = join(mkdtempSync(join(tmpdir(), "octoroute-store-")), "db.sqlite");
+    const a = new SqliteRouterStore(openDatabase(path));
+    await a.pull("auto", "b", "m1");
+    await a.reward("auto", "b", "m1", 1);
+    await a.reward("auto", "b", "m1", 0.5);
+    await a.saveDecision({ requestId: "r1", tenant: "t", route: "auto", bucket: "b", node: "m1", at: Date.now() });
+    closeDatabase(path);
+    const b = new SqliteRouterStore(openDatabase(path));
+    expect(await b.arms("auto", "b")).toEqual({ m1: { alpha: 2.5, beta: 1.5, pulls: 1, reward: 1.5 } });
+    expect((await b.takeDecision("r1"))?.node).toBe("m1");
+    expect(await b.takeDecision("r1")).toBeUndefined();
+    closeDatabase(path);
+  });
+});

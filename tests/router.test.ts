@@ -61,6 +61,7 @@ beforeAll(async () => {
           default: "sim-small",
         },
         clf: { router: { type: "classifier", artifact: join(artifactDir, "clf.json"), labels: { strong: "sim-large", weak: "sim-small" }, threshold: 0.3 }, candidates: ["sim-small", "sim-large"] },
+        "clf-none": { router: { type: "classifier", artifact: join(artifactDir, "clf.json"), labels: { strong: "sim-large", weak: "sim-small" }, quality: 0.5 }, candidates: ["sim-small", "sim-large"], strategy: { name: "self-consistency", n: 2 } },
         knn: { router: { type: "knn", artifact: join(artifactDir, "knn.json"), labels: { strong: "sim-large", weak: "sim-small" }, threshold: 0.3, k: 5 }, candidates: ["sim-small", "sim-large"] },
         "knn-emb": {
           router: { type: "knn", artifact: join(artifactDir, "knn.json"), labels: { strong: "sim-large", weak: "sim-small" }, threshold: 0.3, k: 5, embeddings: "sim-embed" },
@@ -131,6 +132,12 @@ describe("classifier router (artifact from the training CLI)", () => {
     const capped = await ask("clf", "Compute the integral of 7x^3 from 0 to 9.", { octoroute: { max_cost_usd: 0.0003 } });
     expect(capped.headers.get("x-octoroute-model")).toBe("sim-small");
     expect(capped.headers.get("x-octoroute-route-reason")).toContain("max_cost_usd");
+  });
+
+  it("keeps the knob out of the route's default strategy parameters", async () => {
+    const r = await ask("clf-none", "Tell me a short joke about apples.", { octoroute: { quality: 1, max_cost_usd: 5 } });
+    expect(r.headers.get("x-octoroute-model")).toBe("sim-large");
+    expect(r.headers.get("x-octoroute-strategy")).toBe("self-consistency");
   });
 
   it("rejects a bad knob with a 400 naming the parameter", async () => {

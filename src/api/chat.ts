@@ -54,7 +54,7 @@ export async function runChat(
     const env = { route: plan.route, verifiers: runtime.config.verifiers };
     const chosen = selectStrategy(request, headers["x-octoroute-strategy"], plan.strategy, identity.config, client, env);
     // A post-generation router (cascade) answers itself, unless the request named a strategy.
-    const selected = plan.runner && (chosen.source === "route" || chosen.source === "default") ? { ...chosen, strategy: plan.runner, params: {} } : chosen;
+    const selected = plan.runner && (chosen.source === "route" || chosen.source === "tenant" || chosen.source === "default") ? { ...chosen, strategy: plan.runner, params: {} } : chosen;
     tracker.strategy = selected.strategy.name;
     const limits = effectiveLimits(selected.budget, identity.config.strategies);
     if (hooks.admit) {

@@ -49,7 +49,8 @@ export function selectStrategy(
   let spec: StrategySpec;
   let source: SelectedStrategy["source"];
   let param: string;
-  const { strategy: _s, trace: _t, budget: _b, ...bodyParams } = opts;
+  // `quality` and `max_cost_usd` are the router's cost–quality knob (src/router/plan.ts), not strategy parameters.
+  const { strategy: _s, trace: _t, budget: _b, quality: _q, max_cost_usd: _m, ...bodyParams } = opts;
   if (opts.strategy !== undefined) {
     if (typeof opts.strategy !== "string") throw invalidParam("octoroute.strategy", "octoroute.strategy must be a string.");
     spec = { name: opts.strategy, params: bodyParams };
