@@ -116,7 +116,7 @@ export class ResponsesOutput implements ChatOutput {
 
   *chunk(chunk: ChatCompletionChunk): Iterable<SseItem> {
     yield* this.start(chunk.model);
-    const choice = chunk.choices.find((c) => c.index === 0);
+    const choice = chunk.choices.find((c) => (c.index ?? 0) === 0);
     if (!choice) return;
     const { content, tool_calls } = choice.delta;
     if (content) {
