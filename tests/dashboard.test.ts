@@ -68,7 +68,7 @@ describe("dashboard over HTTP", () => {
       expect((await res.text()).length, file).toBeGreaterThan(100);
     }
     expect((await fetch(`${stack.gateway.url}/dashboard/assets/missing.js`)).status).toBe(404);
-    expect((await fetch(`${stack.gateway.url}/dashboard/assets/index.html`)).status).toBe(404);
+    for (const odd of ["index.html", "constructor", "__proto__", "toString"]) expect((await fetch(`${stack.gateway.url}/dashboard/assets/${odd}`)).status, odd).toBe(404);
   });
 
   it("serves idealised latency per model behind a key, a tenant seeing only its own calls", async () => {

@@ -42,8 +42,10 @@ export function dashboardPlugin(opts: DashboardOptions): GatewayPlugin {
       app.get("/dashboard", page);
       app.get("/dashboard/", page);
       app.get("/dashboard/assets/:file", (c) => {
-        const asset = opts.assets[c.req.param("file")];
-        if (!asset || c.req.param("file") === "index.html") return c.notFound();
+        const file = c.req.param("file");
+        // Own keys only: `constructor` or `__proto__` must not reach Object.prototype.
+        const asset = Object.hasOwn(opts.assets, file) && file !== "index.html" ? opts.assets[file] : undefined;
+        if (!asset) return c.notFound();
         return c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "public, max-age=300", ...PAGE_HEADERS });
       });
       // Behind the API-key middleware like every /v1 route: a tenant key sees only its own calls.
