@@ -5,7 +5,7 @@
  * WAL needs shared memory that the WASM file layer lacks, so the file is opened in exclusive
  * locking mode: one gateway process owns its database file.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import sqlite from "node-sqlite3-wasm";
 
@@ -13,11 +13,41 @@ export type Database = InstanceType<typeof sqlite.Database>;
 
 const open = new Map<string, Database>();
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The WASM file layer locks a database with a `<file>.lock` directory, which a process that dies
+ * without closing (kill -9, power loss) leaves behind: the next start would fail with "database is
+ * locked". We record the owning pid beside it and clear a lock whose owner is gone.
+ */
+function clearStaleLock(path: string): void {
+  const lock = `${path}.lock`;
+  const owner = `${path}.owner`;
+  if (existsSync(lock)) {
+    const pid = existsSync(owner) ? Number(readFileSync(owner, "utf8").trim()) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) {
+      throw new Error(`database ${path} is in use by process ${pid} (one gateway process per database file)`);
+    }
+    rmSync(lock, { recursive: true, force: true });
+  }
+  writeFileSync(owner, String(process.pid));
+}
+
 /** Opens (or returns the already open) database at `path`, creating folders and file on first use. */
 export function openDatabase(path: string): Database {
   const existing = open.get(path);
   if (existing?.isOpen) return existing;
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") {
+    mkdirSync(dirname(path), { recursive: true });
+    clearStaleLock(path);
+  }
   const db = new sqlite.Database(path);
   db.exec("PRAGMA locking_mode=EXCLUSIVE");
   db.get("PRAGMA journal_mode=WAL");
@@ -43,6 +73,7 @@ export function closeDatabase(path: string): void {
   const db = open.get(path);
   if (db?.isOpen) db.close();
   open.delete(path);
+  if (path !== ":memory:") rmSync(`${path}.owner`, { force: true });
 }
 
 export function closeAllDatabases(): void {
