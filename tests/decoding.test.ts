@@ -185,6 +185,7 @@ describe("token-level errors", () => {
     expect(await status("sim-small", { strategy: "contrast", weak: "sim-lm-tiny" })).toMatchObject({ status: 400, param: "model" });
     expect(await status("sim-lm-tiny", { strategy: "scmoe" })).toMatchObject({ status: 400, param: "octoroute.weak" });
     expect(await status("sim-moe", { strategy: "scmoe", weak: "nope" })).toMatchObject({ status: 400, param: "octoroute.weak" });
+    expect(await status("sim-moe-badtemplate", { strategy: "contrast", weak: "sim-lm-tiny" })).toMatchObject({ status: 500, code: "chat_template_error", message: expect.stringContaining("sim-moe-badtemplate") });
     expect(stack.sim.stats.requests).toBe(before);
   });
 

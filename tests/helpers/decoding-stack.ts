@@ -22,6 +22,7 @@ export const decodingModels = {
   "sim-moe-chat-weak": { provider: "sim", upstreamModel: "sim-moe", price: { input: 0.2, output: 0.6 }, capabilities: { completions: false, assistantPrefix: true }, extraBody: { expert_ranks: [2] } },
   "sim-moe-nolp": { provider: "sim", upstreamModel: "sim-moe", price: { input: 0.5, output: 1.5 }, capabilities: { ...completions, logprobs: false }, chatTemplate: SIM_CHAT_TEMPLATE },
   "sim-moe-notemplate": { provider: "sim", upstreamModel: "sim-moe", price: { input: 0.5, output: 1.5 }, capabilities: completions },
+  "sim-moe-badtemplate": { provider: "sim", upstreamModel: "sim-moe", price: { input: 0.5, output: 1.5 }, capabilities: completions, chatTemplate: "{% for m in messages %}{{ m.content }" },
 };
 
 /** Sim models for decoding: the token LMs without artificial latency unless asked. */

@@ -65,12 +65,17 @@ const templates = new Map<string, Template>();
 /** The prompt text that precedes the answer, rendered with the node's chat template. */
 export function renderPrompt(node: ModelNode, conversation: Conversation): string {
   const source = node.config.chatTemplate!;
-  let template = templates.get(source);
-  if (!template) {
-    if (templates.size > 64) templates.clear();
-    template = new Template(source);
-    templates.set(source, template);
-  }
   const messages = conversation.messages.map((m) => ({ ...m, content: messageText(m.content) }));
-  return template.render({ messages, add_generation_prompt: true, bos_token: "", eos_token: "" }) + conversation.prefill;
+  try {
+    let template = templates.get(source);
+    if (!template) {
+      if (templates.size > 64) templates.clear();
+      template = new Template(source);
+      templates.set(source, template);
+    }
+    return template.render({ messages, add_generation_prompt: true, bos_token: "", eos_token: "" }) + conversation.prefill;
+  } catch (err) {
+    // A configuration mistake, not the client's: say which model's template and why.
+    throw new GatewayError(`The chatTemplate of model "${node.name}" failed to render: ${(err as Error).message}`, { status: 500, code: "chat_template_error", cause: err });
+  }
 }
