@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestSummary } from "../src/api/hooks.js";
 import { startDecodingStack } from "./helpers/decoding-stack.js";
-import type { Stack } from "./helpers/stack.js";
+import { KEY_B, type Stack } from "./helpers/stack.js";
 
 const QUESTION = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?";
 const summaries: RequestSummary[] = [];
@@ -187,6 +187,15 @@ describe("token-level errors", () => {
     expect(await status("sim-moe", { strategy: "scmoe", weak: "nope" })).toMatchObject({ status: 400, param: "octoroute.weak" });
     expect(await status("sim-moe-badtemplate", { strategy: "contrast", weak: "sim-lm-tiny" })).toMatchObject({ status: 500, code: "chat_template_error", message: expect.stringContaining("sim-moe-badtemplate") });
     expect(stack.sim.stats.requests).toBe(before);
+  });
+
+  it("checks a weak source named in the request against the tenant's models", async () => {
+    // team-b may use sim-small only (and the `fast` route).
+    const res = await stack
+      .client(KEY_B)
+      .chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: QUESTION }], octoroute: { strategy: "contrast", weak: "sim-lm-tiny" } } as never)
+      .catch((e: { status: number; param: string; code: string }) => e);
+    expect(res).toMatchObject({ status: 403, param: "octoroute.weak", code: "model_not_allowed" });
   });
 
   it("rejects bad parameters with a 400 naming them", async () => {

@@ -8,6 +8,7 @@ import { effectiveLimits } from "../strategies/budget.js";
 import { createStrategyContext } from "../strategies/context.js";
 import { strategyReport } from "../strategies/report.js";
 import { selectStrategy } from "../strategies/select.js";
+import { tenantAllows } from "../tenants/registry.js";
 import { readJson, validate } from "./body.js";
 import { completionToChunks, usageChunk } from "./chunks.js";
 import { asGatewayError, GatewayError } from "./errors.js";
@@ -51,7 +52,7 @@ export async function runChat(
     if (request.tools?.length && !client.capabilities.tools) {
       throw new GatewayError(`Model "${plan.node}" does not support tools.`, { status: 400, code: "capability_missing", param: "tools" });
     }
-    const env = { route: plan.route, verifiers: runtime.config.verifiers };
+    const env = { route: plan.route, verifiers: runtime.config.verifiers, mayUse: (m: string) => tenantAllows(identity.config.models, m) };
     const chosen = selectStrategy(request, headers["x-octoroute-strategy"], plan.strategy, identity.config, client, env);
     // A post-generation router (cascade) answers itself, unless the request named a strategy.
     const selected = plan.runner && (chosen.source === "route" || chosen.source === "tenant" || chosen.source === "default") ? { ...chosen, strategy: plan.runner, params: {} } : chosen;

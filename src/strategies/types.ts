@@ -23,6 +23,8 @@ export interface StrategyEnv {
   route?: string;
   /** Configured verifiers by name. */
   verifiers: Record<string, VerifierConfig>;
+  /** Whether the requesting tenant may use a catalog model (for models a request names in params). */
+  mayUse?(model: string): boolean;
 }
 
 export interface StrategyContext {

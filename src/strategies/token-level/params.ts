@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { GatewayError, invalidParam } from "../../api/errors.js";
 import type { ModelClient } from "../../models/model-client.js";
+import type { StrategyEnv } from "../types.js";
 import { continuationMode, topLogprobsOf } from "./continuation.js";
 
 export type TokenLevelKind = "scmoe" | "contrast" | "guidance";
@@ -45,7 +46,7 @@ export interface TokenLevelParams {
 }
 
 /** Validates params and both sources' capabilities; returns normalised params. */
-export function parseTokenLevelParams(kind: TokenLevelKind, raw: Record<string, unknown>, client: ModelClient): TokenLevelParams {
+export function parseTokenLevelParams(kind: TokenLevelKind, raw: Record<string, unknown>, client: ModelClient, env?: StrategyEnv): TokenLevelParams {
   const { name: _name, ...params } = raw;
   const schema = kind === "guidance" ? guidanceSchema : contrastSchema;
   const parsed = schema.safeParse(params);
@@ -58,6 +59,11 @@ export function parseTokenLevelParams(kind: TokenLevelKind, raw: Record<string, 
   const weak = p.weak ?? client.node.config.weak;
   if (!weak) {
     throw invalidParam("octoroute.weak", `Strategy "${kind}" needs a weak source: set octoroute.weak or the model's "weak" in the config (models.${client.node.name}.weak).`);
+  }
+  // A weak source named in the request is a model the tenant must be allowed to use (the
+  // model's own `weak` edge is the operator's choice and part of that model).
+  if (p.weak !== undefined && env?.mayUse && !env.mayUse(p.weak)) {
+    throw new GatewayError(`This tenant may not use the model "${p.weak}" as the weak source.`, { status: 403, code: "model_not_allowed", param: "octoroute.weak" });
   }
   let weakClient: ModelClient;
   try {

@@ -122,7 +122,7 @@ function open(kind: TokenLevelKind, request: ChatRequest, ctx: StrategyContext):
 export function tokenLevelStrategy(kind: TokenLevelKind): Strategy {
   return {
     name: kind,
-    parseParams: (params, client) => parseTokenLevelParams(kind, params, client) as unknown as Record<string, unknown>,
+    parseParams: (params, client, env) => parseTokenLevelParams(kind, params, client, env) as unknown as Record<string, unknown>,
     // Worst case: every position decided on its own (two calls per token), plus guidance's tail.
     maxCalls: () => 2 * DEFAULT_MAX_TOKENS + 1,
     async run(request: ChatRequest, ctx: StrategyContext): Promise<ChatCompletion> {
