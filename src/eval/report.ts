@@ -58,8 +58,6 @@ export function addPredictions(items: EvalItem[], rows: Array<{ strategy: EvalSt
   if (!sc.length) return;
   const pool = sc.reduce((a, b) => (Number(b.strategy.params.n ?? 8) > Number(a.strategy.params.n ?? 8) ? b : a));
   const poolN = Number(pool.strategy.params.n ?? 8);
-  const samples = pool.records.flatMap((r) => r.samples ?? []);
-  const perSample = samples.length ? samples.filter((s, i) => s === items[Math.floor(i / poolN)]?.key).length / samples.length : undefined;
   for (const row of sc) {
     const k = Number(row.strategy.params.n ?? 8);
     row.summary.perSampleAccuracy = mean(pool.records.map((r) => (r.samples ?? []).filter((s) => s === items[r.index]!.key).length / Math.max(1, r.samples?.length ?? 0)));
@@ -68,7 +66,6 @@ export function addPredictions(items: EvalItem[], rows: Array<{ strategy: EvalSt
     row.summary.predicted = predicted;
     row.summary.withinCi = predicted >= row.summary.ci[0] && predicted <= row.summary.ci[1];
   }
-  void perSample;
 }
 
 const f = (v: number | null | undefined, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits));

@@ -76,7 +76,7 @@ export async function sample(ctx: StrategyContext, request: ChatRequest, n: numb
   }
   // Upstream without n>1 (or one that ignored it): parallel single calls, distinct seeds.
   const missing = n - out.length;
-  const settled = await Promise.all(
+  await Promise.all(
     Array.from({ length: missing }, () => {
       const seed = nextSeed(ctx, request);
       return guarded(ctx, (signal) => client.chat({ ...req, seed }, { signal, purpose })).then((res) => {
@@ -87,7 +87,6 @@ export async function sample(ctx: StrategyContext, request: ChatRequest, n: numb
       });
     }),
   );
-  void settled;
   return out;
 }
 
