@@ -73,6 +73,16 @@ describe("bandit", () => {
     expect(v[0]).toBeGreaterThan(v[1]!);
   });
 
+  it("counts a node's quality prior before any feedback", () => {
+    let wins = 0;
+    for (let i = 0; i < 400; i++) {
+      const v = armValues({}, ["good", "poor"], "thompson", 1, Math.random, (n) => (n === "good" ? 1 : 0));
+      if (v[0]! > v[1]!) wins++;
+    }
+    // Beta(3,1) vs Beta(1,3): the prior node wins a draw 95% of the time.
+    expect(wins).toBeGreaterThan(330);
+  });
+
   it("buckets requests by context", () => {
     expect(contextBucket(f("integral of x^2 and derivative"), ["domain", "length"])).toBe("domain=math|length=short");
   });

@@ -62,8 +62,20 @@ export function sampleBeta(alpha: number, beta: number, rand: () => number = Mat
 }
 
 /** Arm values for a decision: a Thompson draw, or the UCB1 index over feedback received. */
-export function armValues(arms: Record<string, ArmStats>, nodes: string[], algorithm: BanditConfig["algorithm"], exploration: number, rand: () => number = Math.random): number[] {
-  const stats = nodes.map((n) => arms[n] ?? freshArm());
+export function armValues(
+  arms: Record<string, ArmStats>,
+  nodes: string[],
+  algorithm: BanditConfig["algorithm"],
+  exploration: number,
+  rand: () => number = Math.random,
+  prior: (node: string) => number | undefined = () => undefined,
+): number[] {
+  // A node's configured `quality` prior counts as two pseudo-observations in its Beta posterior.
+  const stats = nodes.map((n) => {
+    const a = arms[n] ?? freshArm();
+    const q = prior(n);
+    return q === undefined ? a : { ...a, alpha: a.alpha + 2 * q, beta: a.beta + 2 * (1 - q) };
+  });
   if (algorithm === "thompson") return stats.map((a) => sampleBeta(a.alpha, a.beta, rand));
   const total = stats.reduce((s, a) => s + (a.alpha + a.beta - 2), 0);
   return stats.map((a) => {
@@ -79,7 +91,7 @@ export function banditRouter(config: BanditConfig): Router {
     async decide(ctx: RouterContext): Promise<RouteDecision> {
       const bucket = contextBucket(ctx.features, config.context);
       const arms = await ctx.store.arms(ctx.routeName, bucket);
-      const values = armValues(arms, ctx.candidates, config.algorithm, config.exploration);
+      const values = armValues(arms, ctx.candidates, config.algorithm, config.exploration, Math.random, (n) => ctx.runtime.config.models[n]?.quality);
       let best = 0;
       for (let i = 1; i < values.length; i++) {
         // Ties (untried UCB arms) go to the least-pulled node, so every arm gets tried.
