@@ -23,8 +23,8 @@ async function cli(...args: string[]): Promise<string> {
 /** The APGR and CPT(50%) columns of a router's row in the eval table. */
 function row(out: string, name: string): { apgr: number; cpt50: number } {
   const line = out.split("\n").find((l) => l.startsWith(`${name} `))!;
-  const cols = line.trim().split(/\s+/);
-  return { apgr: Number(cols[1]), cpt50: Number(cols[3]!.replace("%", "")) };
+  const cols = line.slice(name.length).trim().split(/\s+/);
+  return { apgr: Number(cols[0]), cpt50: Number(cols[2]!.replace("%", "")) };
 }
 
 describe("router eval CLI", () => {
@@ -92,5 +92,8 @@ describe("router calibrate CLI", () => {
     const share = Number(/expected strong share at this threshold: ([0-9.]+)%/.exec(stdout)![1]);
     expect(share).toBeGreaterThanOrEqual(20);
     expect(share).toBeLessThanOrEqual(30);
+    // The same artifact scored as is (held-out use), without cross-validation.
+    const evalOut = await cli("--data", fixture, "--router", "classifier", "--artifact", join(dir, "a.json"));
+    expect(row(evalOut, "classifier (artifact)").apgr).toBeGreaterThan(0.7);
   }, 30_000);
 });
