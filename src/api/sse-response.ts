@@ -7,6 +7,13 @@
 import { asGatewayError } from "./errors.js";
 import { SSE_DONE, SSE_HEADERS, sseComment, sseData } from "./sse.js";
 
+/**
+ * Declares the framing up front. @hono/node-server otherwise probes a stream body for a few
+ * chunks (with a timer tick) to see whether it can send a Content-Length — a delay on every
+ * stream's first byte. Runtimes that frame responses themselves (workerd) ignore it.
+ */
+const STREAM_FRAMING = { "transfer-encoding": "chunked" } as const;
+
 export type SseItem = { data: unknown; event?: string } | { comment: string };
 
 export interface SseResponseOptions {
@@ -61,5 +68,5 @@ export function sseResponse(source: AsyncIterable<SseItem>, opts: SseResponseOpt
       await iterator.return?.();
     },
   });
-  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...opts.headers } });
+  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...STREAM_FRAMING, ...opts.headers } });
 }
