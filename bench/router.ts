@@ -11,10 +11,10 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../src/config/loader.js";
 import { undiciHttpClient } from "../src/node/undici-http.js";
-import { parseRoutingJsonl } from "../src/router/dataset.js";
+import { parseRoutingJsonl } from "../src/router/learning/dataset.js";
 import { planRequest } from "../src/router/plan.js";
 import { prepareRouters } from "../src/router/registry.js";
-import { DEFAULT_TRAIN, trainArtifact } from "../src/router/train.js";
+import { DEFAULT_TRAIN, trainArtifact } from "../src/router/learning/train.js";
 import { buildRuntime } from "../src/runtime.js";
 import { baseConfig, KEY_A } from "../tests/helpers/stack.js";
 

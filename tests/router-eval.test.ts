@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { interp, pairMetrics, quantile } from "../src/router/eval.js";
+import { interp, pairMetrics, quantile } from "../src/router/learning/eval.js";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..");

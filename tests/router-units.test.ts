@@ -3,7 +3,7 @@
  * request features, bandit posteriors and the calibration table's meaning.
  */
 import { describe, expect, it } from "vitest";
-import { calibrationTable, thresholdForShare } from "../src/router/artifact.js";
+import { calibrationTable, thresholdForShare } from "../src/router/learning/artifact.js";
 import { armValues, contextBucket, sampleBeta } from "../src/router/bandit.js";
 import { escalationPath } from "../src/router/cascade.js";
 import { requestFeatures, textFeatures } from "../src/router/features.js";
@@ -107,7 +107,7 @@ describe("calibration and escalation", () => {
 
 describe("multi-model choice", () => {
   it("slides from the cheapest node (quality 0) to the best predicted (quality 1)", async () => {
-    const { chooseByUtility } = await import("../src/router/choose.js");
+    const { chooseByUtility } = await import("../src/router/learning/choose.js");
     const predicted = [0.3, 0.6, 0.9];
     const costs = [0.001, 0.01, 0.1];
     expect(chooseByUtility(predicted, costs, 0)).toBe(0);

@@ -5,10 +5,10 @@
  * (for a route's `threshold:`) and the share it actually yields on the sample.
  */
 import { readFileSync } from "node:fs";
-import { loadArtifact, pairScore, predictQuality } from "../router/artifact.js";
-import { quantile } from "../router/eval.js";
+import { loadArtifact, pairScore, predictQuality } from "../router/learning/artifact.js";
+import { quantile } from "../router/learning/eval.js";
 import { textFeatures } from "../router/features.js";
-import { vectorize } from "../router/vectorize.js";
+import { vectorize } from "../router/learning/vectorize.js";
 import { flag, numberFlag } from "./router-args.js";
 
 export async function run(args: string[]): Promise<number> {

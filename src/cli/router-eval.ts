@@ -9,14 +9,14 @@
  * (for held-out data) instead of cross-validating.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { loadArtifact, predictQuality } from "../router/artifact.js";
-import { chooseByUtility } from "../router/choose.js";
-import { parseRoutingJsonl, type RoutingDataset } from "../router/dataset.js";
-import { costAtQuality, type CostQualityPoint, costQuality, frontier, type PairMetrics, pairMetrics } from "../router/eval.js";
+import { loadArtifact, predictQuality } from "../router/learning/artifact.js";
+import { chooseByUtility } from "../router/learning/choose.js";
+import { parseRoutingJsonl, type RoutingDataset } from "../router/learning/dataset.js";
+import { costAtQuality, type CostQualityPoint, costQuality, frontier, type PairMetrics, pairMetrics } from "../router/learning/eval.js";
 import { textFeatures } from "../router/features.js";
-import { svgChart } from "../router/plot.js";
-import { crossValidate, DEFAULT_TRAIN, meanCosts, type TrainableRouter } from "../router/train.js";
-import { vectorize } from "../router/vectorize.js";
+import { svgChart } from "../router/learning/plot.js";
+import { crossValidate, DEFAULT_TRAIN, meanCosts, type TrainableRouter } from "../router/learning/train.js";
+import { vectorize } from "../router/learning/vectorize.js";
 import { flag, numberFlag } from "./router-args.js";
 
 const TRAINABLE = new Set(["classifier", "knn"]);

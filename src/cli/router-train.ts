@@ -5,9 +5,9 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { thresholdForShare } from "../router/artifact.js";
-import { parseRoutingJsonl } from "../router/dataset.js";
-import { DEFAULT_TRAIN, type TrainableRouter, trainArtifact } from "../router/train.js";
+import { thresholdForShare } from "../router/learning/artifact.js";
+import { parseRoutingJsonl } from "../router/learning/dataset.js";
+import { DEFAULT_TRAIN, type TrainableRouter, trainArtifact } from "../router/learning/train.js";
 import { flag, numberFlag } from "./router-args.js";
 
 export async function run(args: string[]): Promise<number> {

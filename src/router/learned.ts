@@ -4,13 +4,13 @@
  * Pair artifacts route to the strong node when `P(strong) − P(weak)` ≥ threshold, where the
  * threshold comes from the route (`threshold`), or from the quality knob through the artifact's
  * calibration table (quality = expected share of strong traffic). Multi-model artifacts pick
- * the candidate with the best `quality·P − (1−quality)·cost` (see `choose.ts`).
+ * the candidate with the best `quality·P − (1−quality)·cost` (see `learning/choose.ts`).
  */
 import { LRUCache } from "lru-cache";
 import type { RouterConfig } from "../config/routes.js";
-import { cosineAll, invertedIndex, knnQuality, type LoadedArtifact, loadArtifact, pairScore, predictQuality, thresholdForShare } from "./artifact.js";
-import { chooseByUtility, utilities } from "./choose.js";
-import { vectorize, type SparseVector } from "./vectorize.js";
+import { cosineAll, invertedIndex, knnQuality, type LoadedArtifact, loadArtifact, pairScore, predictQuality, thresholdForShare } from "./learning/artifact.js";
+import { chooseByUtility, utilities } from "./learning/choose.js";
+import { vectorize, type SparseVector } from "./learning/vectorize.js";
 import type { RouteDecision, Router, RouterContext } from "./types.js";
 
 type LearnedConfig = Extract<RouterConfig, { type: "classifier" | "knn" }>;

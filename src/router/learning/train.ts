@@ -6,7 +6,7 @@
  */
 import { type RouterArtifact, calibrationTable, cosineAll, invertedIndex, knnQuality, pairScore, sparseRows } from "./artifact.js";
 import { foldOf, type RoutingDataset, type RoutingRow } from "./dataset.js";
-import { boundText, textFeatures } from "./features.js";
+import { boundText, textFeatures } from "../features.js";
 import { DEFAULT_LOGISTIC, type LogisticOptions, predictLogistic, trainLogistic } from "./logistic.js";
 import { type SparseVector, vectorize, vectorSize } from "./vectorize.js";
 

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { quantile } from "./eval.js";
-import { textFeatures } from "./features.js";
+import { textFeatures } from "../features.js";
 import { predictLogistic } from "./logistic.js";
 import { type SparseVector, vectorize } from "./vectorize.js";
 

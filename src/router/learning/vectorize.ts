@@ -4,7 +4,7 @@
  * each word, L2-normalised, followed by a few structural features (length, math density, code,
  * tools, ...). The hashing trick keeps the vector a fixed size with no vocabulary to ship.
  */
-import type { RequestFeatures } from "./features.js";
+import type { RequestFeatures } from "../features.js";
 
 /** A sparse vector: parallel index/value arrays, indices unique. */
 export interface SparseVector {

@@ -2,7 +2,7 @@
  * Multi-output logistic regression over sparse vectors: one independent binary model per
  * candidate ("does this model answer this prompt well?"), trained by full-batch Adam with L2
  * regularisation. Small, deterministic, dependency-free; the trained weights go into a JSON
- * artifact (see `classifier-artifact.ts`).
+ * artifact (see `artifact.ts`).
  */
 import type { SparseVector } from "./vectorize.js";
 
