@@ -64,15 +64,37 @@ export function headerRecord(c: Context): Record<string, string> {
   return out;
 }
 
+interface NodeOutgoing {
+  once(event: "close", listener: () => void): unknown;
+  writableFinished?: boolean;
+  destroyed?: boolean;
+}
+
+/**
+ * Calls `abort` when the client goes away before its response finished. On Node the adapter hands
+ * over the ServerResponse as `c.env.outgoing`; watching its `close` avoids `c.req.raw.signal`,
+ * which makes @hono/node-server build a full WHATWG Request per call (~10% of the gateway's CPU
+ * per request in bench/). Elsewhere (Workers), the request's own signal.
+ */
+function onClientGone(c: Context, abort: (reason: unknown) => void): void {
+  const outgoing = (c.env as { outgoing?: Partial<NodeOutgoing> } | undefined)?.outgoing;
+  if (outgoing && typeof outgoing.once === "function") {
+    const gone = () => abort(new DOMException("The client disconnected.", "AbortError"));
+    if (outgoing.destroyed && !outgoing.writableFinished) gone();
+    else outgoing.once("close", () => !outgoing.writableFinished && gone());
+    return;
+  }
+  const clientSignal = c.req.raw.signal;
+  if (!clientSignal) return;
+  if (clientSignal.aborted) abort(clientSignal.reason);
+  else clientSignal.addEventListener("abort", () => abort(clientSignal.reason), { once: true });
+}
+
 export function openScope(c: Context<GatewayEnv>, identity: TenantIdentity, catalog: Catalog): CallScope {
   const requestId = c.get("requestId");
   const account = new Account(requestId, identity.tenant, identity.keyId);
   const controller = new AbortController();
-  const clientSignal = c.req.raw.signal;
-  if (clientSignal) {
-    if (clientSignal.aborted) controller.abort(clientSignal.reason);
-    else clientSignal.addEventListener("abort", () => controller.abort(clientSignal.reason), { once: true });
-  }
+  onClientGone(c, (reason) => controller.abort(reason));
   const meter: MeterContext = { requestId, account, catalog, signal: controller.signal, clientHeaders: headerRecord(c) };
   return { requestId, identity, account, meter, signal: controller.signal, abort: () => controller.abort() };
 }
