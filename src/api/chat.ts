@@ -58,6 +58,7 @@ export async function runChat(
     const selected = plan.runner && (chosen.source === "route" || chosen.source === "tenant" || chosen.source === "default") ? { ...chosen, strategy: plan.runner, params: {} } : chosen;
     tracker.strategy = selected.strategy.name;
     const limits = effectiveLimits(selected.budget, identity.config.strategies);
+    const maxCalls = Math.min(selected.strategy.maxCalls?.(selected.params) ?? 1, limits.calls);
     if (hooks.admit) {
       tracker.admission = await hooks.admit({
         requestId: scope.requestId,
@@ -67,7 +68,9 @@ export async function runChat(
         promptTokens: estimateTokens(request.messages),
         maxOutputTokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
         // Worst case of the strategy, so budgets can reserve for every call it may make.
-        maxCalls: Math.min(selected.strategy.maxCalls?.(selected.params) ?? 1, limits.calls),
+        maxCalls,
+        // A multi-call strategy stops at its token/USD budget, which bounds its worst case.
+        ...(maxCalls > 1 ? { maxTokens: limits.tokens, maxUsd: limits.usd } : {}),
       });
     }
     const progress: string[] = [];

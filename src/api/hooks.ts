@@ -20,6 +20,12 @@ export interface AdmissionRequest {
   maxOutputTokens: number;
   /** Calls a strategy may make at most (1 for plain requests). */
   maxCalls: number;
+  /**
+   * Caps the strategy enforces on its own spend (it stops when it reaches them), so the
+   * worst case can't exceed them: a reservation is the smaller of these and calls × one call.
+   */
+  maxTokens?: number;
+  maxUsd?: number;
 }
 
 export interface Admission {

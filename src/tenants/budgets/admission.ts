@@ -38,8 +38,8 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
       { scope: keyScope(id.tenant, id.keyId), budget: id.keyConfig?.budget, limits: id.keyConfig?.limits },
     ];
     const calls = Math.max(1, req.maxCalls);
-    const usd = worstCaseCost(opts.priceOf(req.model), req.promptTokens, req.maxOutputTokens, calls);
-    const tokens = (req.promptTokens + req.maxOutputTokens) * calls;
+    const usd = Math.min(worstCaseCost(opts.priceOf(req.model), req.promptTokens, req.maxOutputTokens, calls), req.maxUsd ?? Infinity);
+    const tokens = Math.min((req.promptTokens + req.maxOutputTokens) * calls, req.maxTokens ?? Infinity);
     // Client request ids may repeat; the counter makes the reservation id unique.
     const reservation = `${req.requestId}#${++reservations}`;
     const result = await opts.store.acquire({ id: reservation, now: now(), scopes, usd, tokens });
