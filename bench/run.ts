@@ -5,8 +5,9 @@
  * floor proxy (`bench/floor-proxy.ts`: node:http + undici Pool, the best any Node gateway can do),
  * (b') the same pass-through as a Hono app on @hono/node-server (`bench/hono-proxy.ts`: what the
  * adapter's web-stream path costs by itself), (c) Octoroute with auth, usage accounting and
- * `x-octoroute-*` headers on, and (c') the same gateway reading request bodies through the
- * adapter's web stream (the "before" of the Node-native body read). Everything runs as plain JavaScript (`bench/build.ts`), not
+ * `x-octoroute-*` headers on, and (c') the same gateway without its Node-native request path
+ * (`nativeBody: false`: body and disconnect signal through the adapter's WHATWG Request — the
+ * "before"). Everything runs as plain JavaScript (`bench/build.ts`), not
  * through the tsx loader. autocannon drives
  * ≥10 s per point at concurrency 1, 16, 64 (targets interleaved per concurrency, so drift on this
  * shared machine hits all three alike). Then: exact c=1 latency (sequential, µs timer — autocannon
@@ -57,11 +58,18 @@ interface Child {
 let childScript = join(HERE, "child.ts");
 let childLoader = ["--import", "tsx"];
 
+/** Every child started, so none outlives the bench when it fails midway. */
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+});
+
 async function spawn(role: string, arg: string | undefined, extraArgv: string[] = []): Promise<Child> {
   const proc = fork(childScript, arg ? [role, arg] : [role], {
     execArgv: [...childLoader, "--expose-gc", ...extraArgv],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
+  children.add(proc);
   const url = await new Promise<string>((resolve, reject) => {
     proc.once("error", reject);
     proc.once("exit", (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -281,7 +289,7 @@ async function main() {
   out(`  floor proxy                            ${fmt(fLat!.p50, 3).padStart(7)}  ${fmt(fLat!.p99, 3).padStart(7)}`);
   out(`  hono proxy                             ${fmt(hLat!.p50, 3).padStart(7)}  ${fmt(hLat!.p99, 3).padStart(7)}`);
   out(`  octoroute                              ${fmt(oLat!.p50, 3).padStart(7)}  ${fmt(oLat!.p99, 3).padStart(7)}`);
-  out(`  octoroute, web-stream body (before)    ${fmt(wLat!.p50, 3).padStart(7)}  ${fmt(wLat!.p99, 3).padStart(7)}`);
+  out(`  octoroute, WHATWG request (before)     ${fmt(wLat!.p50, 3).padStart(7)}  ${fmt(wLat!.p99, 3).padStart(7)}`);
   const addedP50 = oLat!.p50 - dLat!.p50;
   out(`  added p50 over direct: octoroute ${fmt(addedP50, 3)} ms, floor ${fmt(fLat!.p50 - dLat!.p50, 3)} ms`);
   out("");
@@ -301,7 +309,7 @@ async function main() {
   out("");
   out("is the Hono adapter's web-stream path the bottleneck? (same pass-through, Hono vs plain node:http)");
   for (const c of CONCURRENCY) out(`  c=${String(c).padEnd(3)} hono proxy ${fmt(h[c]!.rps / f[c]!.rps)}x floor; octoroute ${fmt(o[c]!.rps / h[c]!.rps)}x hono proxy`);
-  out("before/after: request body through the adapter's web stream vs read from Node's IncomingMessage");
+  out("before/after: request through the adapter's WHATWG Request (body stream, signal) vs Node-native (IncomingMessage body, ServerResponse close)");
   for (const c of CONCURRENCY) out(`  c=${String(c).padEnd(3)} before ${fmt(w[c]!.rps, 0)} req/s (${fmt(w[c]!.rps / f[c]!.rps)}x floor) → after ${fmt(o[c]!.rps, 0)} req/s (${fmt(o[c]!.rps / f[c]!.rps)}x floor)`);
   out(`  CPU per request: before ${fmt(1000 * cpuPer("oct. webstream"), 0)} µs → after ${fmt(1000 * cpuPer("octoroute"), 0)} µs; c=1 p50 ${fmt(wLat!.p50, 3)} → ${fmt(oLat!.p50, 3)} ms`);
   out("");

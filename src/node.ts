@@ -39,7 +39,10 @@ export interface GatewayOptions {
   /** Called on shutdown after the server stopped accepting and in-flight requests finished. */
   onShutdown?: Array<() => Promise<void> | void>;
   log?: (msg: string) => void;
-  /** Read request bodies from Node's IncomingMessage, skipping the WHATWG stream (default true). */
+  /**
+   * Node-native request path (default true): handlers read the body from the IncomingMessage and
+   * watch the ServerResponse for a disconnect, instead of making the adapter build a WHATWG Request.
+   */
   nativeBody?: boolean;
 }
 
@@ -102,8 +105,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins, dashboard(telemetry)], responseStore });
   let inFlight = 0;
   let idleResolvers: Array<() => void> = [];
-  // By default handlers may read bodies straight from Node's IncomingMessage (api/body.ts); hiding
-  // the Node bindings forces the adapter's web-stream path (the benchmark's "before").
+  // By default handlers use the Node bindings (api/body.ts, api/request-context.ts); hiding them
+  // forces the adapter's WHATWG Request path (the benchmark's "before").
   const fetch = opts.nativeBody === false ? (req: Request) => app.fetch(req, {}) : app.fetch;
   const server = serve({ fetch, port: opts.port ?? initial.server.port, hostname: opts.host ?? initial.server.host });
   // In-flight = requests whose response has not closed yet (streams included); shutdown waits on it.
