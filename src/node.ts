@@ -5,6 +5,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
 import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp, type GatewayPlugin } from "./app.js";
 import { composeHooks, type GatewayHooks } from "./api/hooks.js";
@@ -110,10 +111,24 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const fetch = opts.nativeBody === false ? (req: Request) => app.fetch(req, {}) : app.fetch;
   const server = serve({ fetch, port: opts.port ?? initial.server.port, hostname: opts.host ?? initial.server.host });
   // In-flight = requests whose response has not closed yet (streams included); shutdown waits on it.
-  server.on("request", (_req, res) => {
+  // While draining, every response ends its connection, so clients on keep-alive sockets can't
+  // keep sending new requests to a gateway that is shutting down.
+  let draining = false;
+  const pending = new Set<ServerResponse>();
+  server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
-    res.once("close", finishOne);
+    if (draining) res.setHeader("connection", "close");
+    else pending.add(res);
+    res.once("close", () => {
+      pending.delete(res);
+      finishOne();
+    });
   });
+  const startDraining = () => {
+    draining = true;
+    for (const res of pending) if (!res.headersSent) res.setHeader("connection", "close");
+    pending.clear();
+  };
   function finishOne() {
     inFlight--;
     if (inFlight === 0) {
@@ -141,9 +156,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const close = () =>
     (closing ??= (async () => {
       watcher?.close();
+      startDraining();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        if (inFlight === 0) (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         const grace = setTimeout(() => {
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
           resolve();
