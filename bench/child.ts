@@ -1,7 +1,7 @@
 /**
  * One benchmark participant per process, so each has its own CPU and its RSS is its own:
  * `child.ts sim` | `child.ts floor <upstream-origin>` | `child.ts hono <upstream-origin>` |
- * `child.ts gateway <sim-url>` | `child.ts gateway-webstream <sim-url>`. Started by
+ * `child.ts gateway <sim-url>` | `child.ts gateway-core <sim-url>` | `child.ts gateway-webstream <sim-url>`. Started by
  * `bench/run.ts` with an IPC channel: the child sends `{ready, url}`; the parent may ask
  * `{cmd: "mem"}` and gets `{rss, heapUsed}` back after a full GC (run with `--expose-gc`).
  * Each role imports only what it runs, so the floor proxy's RSS is not inflated by the gateway.
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { getHeapSpaceStatistics } from "node:v8";
 import { BENCH_KEY } from "./key.js";
 
-async function startBenchGateway(simUrl: string, nativeBody = true): Promise<string> {
+async function startBenchGateway(simUrl: string, nativeBody = true, accounting = true): Promise<string> {
   const [{ parseConfig }, { startGateway }, { sha256Hex }] = await Promise.all([
     import("../src/config/loader.js"),
     import("../src/node.js"),
@@ -34,6 +34,7 @@ async function startBenchGateway(simUrl: string, nativeBody = true): Promise<str
     startSim: false,
     log: () => {},
     nativeBody,
+    accounting,
     hooks: { onRequestEnd: (s) => spent.set(s.tenant, (spent.get(s.tenant) ?? 0) + (s.totals.costUsd ?? 0)) },
   });
   return gw.url;
@@ -54,6 +55,9 @@ async function main(): Promise<string> {
     return startHonoProxy(target!);
   }
   if (role === "gateway") return startBenchGateway(target!);
+  // The core gateway: auth, routing, metering into the request's account, headers and metrics, but
+  // no persistent ledger or budget store (what `accounting: false` turns off).
+  if (role === "gateway-core") return startBenchGateway(target!, true, false);
   // The same gateway, reading request bodies through the adapter's WHATWG stream (the "before").
   if (role === "gateway-webstream") return startBenchGateway(target!, false);
   throw new Error(`unknown role ${role}`);

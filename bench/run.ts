@@ -201,12 +201,14 @@ async function main() {
   const profArgs = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS}`] : [];
   const gateway = await spawn("gateway", `${sim.url}/v1`, profArgs);
   const webstream = await spawn("gateway-webstream", `${sim.url}/v1`);
+  const core = await spawn("gateway-core", `${sim.url}/v1`);
   const targets = [
     { name: "direct (sim)", url: sim.url, pid: sim.proc.pid! },
     { name: "floor proxy", url: floor.url, pid: floor.proc.pid! },
     { name: "hono proxy", url: hono.url, pid: hono.proc.pid! },
     { name: "octoroute", url: gateway.url, pid: gateway.proc.pid! },
     { name: "oct. webstream", url: webstream.url, pid: webstream.proc.pid! },
+    { name: "octoroute core", url: core.url, pid: core.proc.pid! },
   ];
   // CPU time each target's own process spends per request: robust on a shared machine, where
   // req/s also depends on what else runs. floor CPU/request ÷ octoroute CPU/request is the
@@ -240,14 +242,16 @@ async function main() {
   }
 
   const rounds = QUICK ? 4 : 10;
-  const [dLat, fLat, hLat, oLat, wLat] = await sequential(targets.map((t) => t.url), rounds, 200, false);
+  const [dLat, fLat, hLat, oLat, wLat, cLat] = await sequential(targets.map((t) => t.url), rounds, 200, false);
   const [dTtfb, fTtfb, hTtfb, oTtfb] = await sequential(targets.map((t) => t.url), rounds, 100, true);
   const gwMemAfterGc = await gateway.mem();
   const gwMem = procMem(gateway.proc.pid!);
   const floorMem = procMem(floor.proc.pid!);
+  const coreMem = procMem(core.proc.pid!);
 
   await gateway.stop();
   await webstream.stop();
+  await core.stop();
   // Leak check in a fresh gateway process: RSS after RSS_FIRST vs RSS_TOTAL requests (after GC).
   const fresh = await spawn("gateway", `${sim.url}/v1`);
   await load(fresh.url, 64, { amount: RSS_FIRST });
@@ -290,6 +294,7 @@ async function main() {
   out(`  hono proxy                             ${fmt(hLat!.p50, 3).padStart(7)}  ${fmt(hLat!.p99, 3).padStart(7)}`);
   out(`  octoroute                              ${fmt(oLat!.p50, 3).padStart(7)}  ${fmt(oLat!.p99, 3).padStart(7)}`);
   out(`  octoroute, WHATWG request (before)     ${fmt(wLat!.p50, 3).padStart(7)}  ${fmt(wLat!.p99, 3).padStart(7)}`);
+  out(`  octoroute core (no ledger/budgets)     ${fmt(cLat!.p50, 3).padStart(7)}  ${fmt(cLat!.p99, 3).padStart(7)}`);
   const addedP50 = oLat!.p50 - dLat!.p50;
   out(`  added p50 over direct: octoroute ${fmt(addedP50, 3)} ms, floor ${fmt(fLat!.p50 - dLat!.p50, 3)} ms`);
   out("");
@@ -301,7 +306,7 @@ async function main() {
   out(`  TTFB overhead over direct: octoroute ${fmt(oTtfb!.p50 - dTtfb!.p50, 3)} ms, floor ${fmt(fTtfb!.p50 - dTtfb!.p50, 3)} ms`);
   out("");
   out("memory (gateway child process)");
-  out(`  peak RSS during the load run: ${mb(gwMem.peak)} (floor proxy: ${mb(floorMem.peak)}); in the leak run: ${mb(freshPeak)}`);
+  out(`  peak RSS during the load run: ${mb(gwMem.peak)} (floor proxy: ${mb(floorMem.peak)}; octoroute core: ${mb(coreMem.peak)}); in the leak run: ${mb(freshPeak)}`);
   const growth = rssTotal / rssFirst - 1;
   out(`  RSS after ${RSS_FIRST / 1000}k requests: ${mb(rssFirst)}; after ${RSS_TOTAL / 1000}k: ${mb(rssTotal)} (${growth >= 0 ? "+" : ""}${fmt(growth * 100, 1)}%)`);
   out(`  JS heap after GC: ${mb(memFirst.heapUsed)} → ${mb(memTotal.heapUsed)} (leak check); old space committed ${mb(memFirst.oldSpaceCommitted)} → ${mb(memTotal.oldSpaceCommitted)}`);
@@ -319,10 +324,16 @@ async function main() {
   out(`  ${verdict(addedP50 <= 0.3)}  added p50 ≤ 0.3 ms over direct at c=1: ${fmt(addedP50, 3)} ms`);
   out(`  ${verdict(Math.max(gwMem.peak, freshPeak) <= 150 * 1024 * 1024)}  peak RSS ≤ 150 MB: ${mb(Math.max(gwMem.peak, freshPeak))}`);
   out(`  ${verdict(Math.abs(growth) <= 0.1)}  RSS(${RSS_TOTAL / 1000}k) within 10% of RSS(${RSS_FIRST / 1000}k): ${fmt(growth * 100, 1)}%`);
+  const k = table["octoroute core"]!;
+  out("targets for the core gateway (accounting: false — no SQLite ledger thread, no budget store)");
+  out(`  ${verdict(k[16]!.rps >= 0.7 * f[16]!.rps)}  req/s ≥ 0.7× floor at c=16: ${fmt(k[16]!.rps / f[16]!.rps)}x`);
+  out(`  ${verdict(k[64]!.rps >= 0.7 * f[64]!.rps)}  req/s ≥ 0.7× floor at c=64: ${fmt(k[64]!.rps / f[64]!.rps)}x`);
+  out(`  ${verdict(cLat!.p50 - dLat!.p50 <= 0.3)}  added p50 ≤ 0.3 ms over direct at c=1: ${fmt(cLat!.p50 - dLat!.p50, 3)} ms`);
+  out(`  ${verdict(coreMem.peak <= 150 * 1024 * 1024)}  peak RSS ≤ 150 MB: ${mb(coreMem.peak)}`);
   console.log(lines.join("\n"));
 
   const file = join(RESULTS, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ seconds: SECONDS, quick: QUICK, table, cpuPerRequestUs: Object.fromEntries(targets.map((t) => [t.name, (1000 * cpu[t.name]!.ms) / cpu[t.name]!.requests])), c1: { direct: dLat, floor: fLat, hono: hLat, octoroute: oLat, webstream: wLat }, ttfb: { direct: dTtfb, floor: fTtfb, hono: hTtfb, octoroute: oTtfb }, memory: { gateway: gwMem, gwMemAfterGc, floor: floorMem, memFirst, memTotal, freshPeak } }, null, 2));
+  writeFileSync(file, JSON.stringify({ seconds: SECONDS, quick: QUICK, table, cpuPerRequestUs: Object.fromEntries(targets.map((t) => [t.name, (1000 * cpu[t.name]!.ms) / cpu[t.name]!.requests])), c1: { direct: dLat, floor: fLat, hono: hLat, octoroute: oLat, webstream: wLat, core: cLat }, ttfb: { direct: dTtfb, floor: fTtfb, hono: hTtfb, octoroute: oTtfb }, memory: { gateway: gwMem, gwMemAfterGc, floor: floorMem, core: coreMem, memFirst, memTotal, freshPeak } }, null, 2));
   console.log(`\nraw figures: ${file}`);
 }
 

@@ -50,7 +50,8 @@ function tokensOf(usage: Usage | null | undefined) {
 }
 
 function anySignal(signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
-  const list = signals.filter((s): s is AbortSignal => !!s);
+  // The same signal twice (a strategy passing the request's own) needs no combined signal.
+  const list = [...new Set(signals.filter((s): s is AbortSignal => !!s))];
   if (list.length <= 1) return list[0];
   return AbortSignal.any(list);
 }
