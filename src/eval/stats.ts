@@ -3,6 +3,7 @@
  * majority-vote prediction — the accuracy self-consistency with k samples should reach given the
  * per-question answer distributions observed in a larger pool of samples.
  */
+import { seededUniforms } from "../strategies/search-math.js";
 
 export function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
@@ -25,25 +26,13 @@ export function wilson(k: number, n: number, z = 1.96): [number, number] {
   return [Math.max(0, c - h), Math.min(1, c + h)];
 }
 
-/** Deterministic uniforms (mulberry32). */
-function uniforms(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * P(plurality of k samples is correct) for one question, by drawing k of the pooled answers
  * (without replacement) many times; ties go to the answer drawn first, as in the gateway's vote.
  */
 export function majorityCorrectProbability(pool: string[], correct: string, k: number, trials = 400, seed = 1): number {
   if (pool.length === 0) return 0;
-  const r = uniforms(seed);
+  const r = seededUniforms(seed);
   let wins = 0;
   for (let t = 0; t < trials; t++) {
     const bag = [...pool];

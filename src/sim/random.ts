@@ -10,17 +10,8 @@ export function hash32(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a small, fast PRNG with good enough statistics for simulation. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the one deterministic PRNG of the project (shared with the strategies and the eval). */
+export { seededUniforms as rng } from "../strategies/search-math.js";
 
 /** The sim's tokenizer: words with their leading space, and single punctuation marks. */
 export function tokenize(text: string): string[] {
