@@ -8,6 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
-    reporters: ["default"],
+    // The JSON report lets CI print a plain "N passed, N failed" closing line.
+    reporters: ["default", ["json", { outputFile: "test-output/vitest.json" }]],
   },
 });
