@@ -19,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChoiceOut } from "./openai-wire.js";
 import { countTokens, hash32 } from "./random.js";
 import type { ChatLikeMessage, FaultSpec, GenInput, GenToken, SimModelConfig } from "./types.js";
+import { stall } from "./faults.js";
 
 export interface AnthropicSimDeps {
   generate(input: Omit<GenInput, "seed" | "index">, n: number): ChoiceOut[];
@@ -234,14 +235,7 @@ async function earlyFault(req: IncomingMessage, res: ServerResponse, fault: Faul
       req.socket.destroy();
       return true;
     case "stall":
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, fault.ms ?? 600_000);
-        res.once("close", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      if (!res.writableEnded && !res.destroyed) sendError(res, 504, "timeout_error", "simulated stall ended");
+      if (await stall(res, fault.ms)) sendError(res, 504, "timeout_error", "simulated stall ended");
       return true;
     default:
       return false;

@@ -3,6 +3,7 @@
  * (`kind[;times=N][;retry-after=S][;ms=M][;rate=P]`), or per model in the sim config. `times`
  * counts attempts per `x-request-id`, so "fail once, then succeed" exercises a gateway's retries.
  */
+import type { ServerResponse } from "node:http";
 import { hash32 } from "./random.js";
 import type { FaultKind, FaultSpec } from "./types.js";
 
@@ -44,4 +45,18 @@ export class FaultPlanner {
     }
     return undefined;
   }
+}
+
+/**
+ * A stall: holds the response until `ms` pass or the client gives up, whichever comes first, so
+ * no timer outlives the request. Resolves true when the response is still open (answer it).
+ */
+export function stall(res: ServerResponse, ms = 600_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(!res.writableEnded && !res.destroyed), ms);
+    res.once("close", () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
 }

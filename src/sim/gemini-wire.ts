@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChoiceOut } from "./openai-wire.js";
 import { countTokens, hash32 } from "./random.js";
 import type { ChatLikeMessage, FaultSpec, GenInput, SimModelConfig } from "./types.js";
+import { stall } from "./faults.js";
 
 export interface GeminiSimDeps {
   generate(input: Omit<GenInput, "seed" | "index">, n: number): ChoiceOut[];
@@ -145,14 +146,7 @@ export async function handleGeminiGenerate(req: IncomingMessage, res: ServerResp
         req.socket.destroy();
         return;
       case "stall":
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, fault.ms ?? 600_000);
-          res.once("close", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-        if (!res.writableEnded && !res.destroyed) sendError(res, 504, "simulated stall ended");
+        if (await stall(res, fault.ms)) sendError(res, 504, "simulated stall ended");
         return;
       default:
         break;

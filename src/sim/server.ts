@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BEHAVIOURS, ENDPOINTS } from "./behaviours/index.js";
-import { FaultPlanner, parseFaultHeader } from "./faults.js";
+import { FaultPlanner, parseFaultHeader, stall } from "./faults.js";
 import { type ChoiceOut, chatChunks, chatCompletion, completionLogprobs } from "./openai-wire.js";
 import { countTokens, hash32, rng, tokenize } from "./random.js";
 import type { ChatLikeMessage, FaultSpec, GenInput, GenOutput, SimModelConfig } from "./types.js";
@@ -179,14 +179,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
           return;
         case "stall":
           // Hold the request until the stall ends or the gateway gives up (no timer left behind).
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, fault.ms ?? 600_000);
-            res.once("close", () => {
-              clearTimeout(timer);
-              resolve();
-            });
-          });
-          if (!res.writableEnded && !res.destroyed) sendJson(res, 504, errorBody("simulated stall ended"));
+          if (await stall(res, fault.ms)) sendJson(res, 504, errorBody("simulated stall ended"));
           return;
         default:
           break;
