@@ -25,7 +25,11 @@ export interface MeterContext {
 
 export interface CallSettings {
   purpose?: CallPurpose;
-  /** A narrower signal (e.g. a strategy cancelling one branch). */
+  /**
+   * A narrower signal (e.g. a strategy's budget, or one branch of a search). It must follow the
+   * request's own signal — abort when the request aborts — as every signal derived from the
+   * strategy context does; it then replaces the request's signal for this call.
+   */
   signal?: AbortSignal;
 }
 
@@ -47,13 +51,6 @@ function tokensOf(usage: Usage | null | undefined) {
     cachedTokens: (details?.cached_tokens as number | undefined) ?? 0,
     cacheWriteTokens: (details?.cache_write_tokens as number | undefined) ?? 0,
   };
-}
-
-function anySignal(signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
-  // The same signal twice (a strategy passing the request's own) needs no combined signal.
-  const list = [...new Set(signals.filter((s): s is AbortSignal => !!s))];
-  if (list.length <= 1) return list[0];
-  return AbortSignal.any(list);
 }
 
 export class ModelClient {
@@ -234,7 +231,7 @@ export class ModelClient {
     usageOf: (value: T) => Usage | undefined,
   ): Promise<T> {
     const purpose = settings.purpose ?? "answer";
-    const signal = anySignal([this.ctx.signal, settings.signal]);
+    const signal = settings.signal ?? this.ctx.signal;
     const { value } = await this.withRetries(op, purpose, signal, call, (node, res, meta) => {
       this.record(node, op, purpose, { usage: usageOf(res.value), startedAt: meta.startedAt, attempts: meta.attempts, ttftMs: res.ttftMs, responseModel: res.value.model });
     });
@@ -247,7 +244,7 @@ export class ModelClient {
     open: (node: ModelNode, opts: CallOptions) => Promise<{ chunks: AsyncIterable<T>; ttftMs: number }>,
   ): Promise<MeteredStream<T>> {
     const purpose = settings.purpose ?? "answer";
-    const signal = anySignal([this.ctx.signal, settings.signal]);
+    const signal = settings.signal ?? this.ctx.signal;
     // The first chunk is read inside the retry loop: a stream that fails before it produced
     // anything is retried like any other failure; once a chunk exists, the stream is committed.
     const { node, value } = await this.withRetries(

@@ -49,7 +49,10 @@ export class Budget {
     private readonly account: Account,
     parent: AbortSignal,
   ) {
-    this.signal = AbortSignal.any([parent, this.controller.signal]);
+    // Follows the request's signal with one listener (cheaper than AbortSignal.any on every request).
+    this.signal = this.controller.signal;
+    if (parent.aborted) this.controller.abort(parent.reason);
+    else parent.addEventListener("abort", () => this.controller.abort(parent.reason), { once: true });
     if (Number.isFinite(limits.wallMs)) {
       this.timer = setTimeout(() => this.stop("time"), limits.wallMs);
       (this.timer as { unref?: () => void }).unref?.();
