@@ -17,20 +17,10 @@ import { textFeatures } from "../router/features.js";
 import { svgChart } from "../router/learning/plot.js";
 import { crossValidate, DEFAULT_TRAIN, meanCosts, type TrainableRouter } from "../router/learning/train.js";
 import { vectorize } from "../router/learning/vectorize.js";
+import { seededUniforms } from "../strategies/search-math.js";
 import { flag, numberFlag } from "./router-args.js";
 
 const TRAINABLE = new Set(["classifier", "knn"]);
-
-/** Deterministic uniform numbers for the random baseline. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Per-row per-label predicted quality for a router (CV for trainable ones). */
 function predictions(ds: RoutingDataset, router: string, folds: number, artifactPath?: string): number[][] {
@@ -53,7 +43,7 @@ function pairReport(ds: RoutingDataset, routers: string[], folds: number, artifa
     const started = Date.now();
     let scores: number[];
     if (router === "random") {
-      const r = seeded(0);
+      const r = seededUniforms(0);
       scores = ds.rows.map(() => r());
     } else if (router === "length") scores = ds.rows.map((r) => r.prompt.length);
     else if (router === "oracle") scores = ds.rows.map((r) => r.quality.strong! - r.quality.weak!);

@@ -5,6 +5,7 @@
  * inspectable as `choices[i].native_finish_reason` (OpenRouter's name for the same idea).
  */
 import type { ChatCompletion, ToolCall, Usage } from "../../api/types.js";
+import { assistantMessage } from "../assistant-message.js";
 import type { AnthropicUsage, MessagesResponse } from "./wire.js";
 
 /** Every documented `stop_reason` and its OpenAI `finish_reason`. */
@@ -62,13 +63,7 @@ export function toChatCompletion(msg: MessagesResponse, fallbackModel: string): 
     choices: [
       {
         index: 0,
-        message: {
-          role: "assistant",
-          content: text.length || toolCalls.length === 0 ? text : null,
-          refusal: null,
-          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-          ...(thinking ? { reasoning_content: thinking } : {}),
-        },
+        message: assistantMessage(text, toolCalls, thinking),
         logprobs: null,
         finish_reason: finishReasonOf(stopReason),
         native_finish_reason: stopReason,

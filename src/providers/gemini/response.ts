@@ -5,6 +5,7 @@
  * as `native_finish_reason`; usage maps `usageMetadata` (thinking tokens are billed as output).
  */
 import type { ChatChoice, ChatCompletion, ToolCall, Usage } from "../../api/types.js";
+import { assistantMessage } from "../assistant-message.js";
 import type { Candidate, GenerateContentResponse, UsageMetadata } from "./wire.js";
 
 /** Documented finish reasons → OpenAI; STOP with function calls is `tool_calls`. */
@@ -65,13 +66,7 @@ function choiceOf(c: Candidate, i: number, responseId: string): ChatChoice {
   }
   return {
     index,
-    message: {
-      role: "assistant",
-      content: text.length || toolCalls.length === 0 ? text : null,
-      refusal: null,
-      ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
-      ...(thinking ? { reasoning_content: thinking } : {}),
-    },
+    message: assistantMessage(text, toolCalls, thinking),
     logprobs: null,
     finish_reason: finishReasonOf(c.finishReason, toolCalls.length > 0),
     native_finish_reason: c.finishReason ?? null,

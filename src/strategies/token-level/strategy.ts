@@ -9,6 +9,7 @@ import { invalidParam } from "../../api/errors.js";
 import type { ChatRequest } from "../../api/schemas.js";
 import type { ChatCompletion, ChatCompletionChunk } from "../../api/types.js";
 import type { Strategy, StrategyContext } from "../types.js";
+import { seededUniforms } from "../search-math.js";
 import { conversationOf } from "./continuation.js";
 import { chunkedDecode, type DecodeEvent, type DecodeOptions, naiveDecode } from "./engine.js";
 import { chatChunk, chatCompletion, type CompletionShape, StopFilter } from "./output.js";
@@ -26,17 +27,6 @@ type ContextExtras = {
 
 /** Thrown when the strategy budget refuses a call: decoding ends with what it has. */
 class BudgetSpent extends Error {}
-
-/** mulberry32: deterministic uniform numbers for seeded sampling. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Session {
   events: AsyncGenerator<DecodeEvent>;
@@ -73,7 +63,7 @@ function open(kind: TokenLevelKind, request: ChatRequest, ctx: StrategyContext):
     strongWeight: params.strongWeight,
     alpha: params.alpha,
     temperature,
-    random: seededRandom(seed),
+    random: seededUniforms(seed),
     seed: request.seed ?? undefined,
     maxTokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS,
     chunkSize: params.chunk,
