@@ -1,14 +1,7 @@
 /** Deterministic randomness for the sim: the same request and seed always give the same output. */
 
-/** FNV-1a 32-bit hash of a string. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** FNV-1a 32-bit hash of a string (one implementation, shared with the strategies). */
+export { hash32 } from "../strategies/hash.js";
 
 /** mulberry32, the one deterministic PRNG of the project (shared with the strategies and the eval). */
 export { seededUniforms as rng } from "../strategies/search-math.js";
