@@ -9,7 +9,7 @@ import { asGatewayError, GatewayError } from "./api/errors.js";
 import type { GatewayHooks } from "./api/hooks.js";
 import { handleGetModel, handleListModels } from "./api/models.js";
 import { handleFeedback } from "./router/feedback.js";
-import { type GatewayEnv, presentedKey, requestIdFrom } from "./api/request-context.js";
+import { type GatewayEnv, presentedKey, requestHeader, requestIdFrom } from "./api/request-context.js";
 import { registerResponses } from "./api/responses/handlers.js";
 import { MemoryResponseStore } from "./api/responses/memory-store.js";
 import type { ResponseStore } from "./api/responses/store.js";
@@ -38,14 +38,16 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const hooks = deps.hooks ?? {};
 
   app.use("*", async (c, next) => {
-    const requestId = requestIdFrom(c.req.header("x-request-id"));
+    const requestId = requestIdFrom(requestHeader(c, "x-request-id"));
     c.set("requestId", requestId);
     c.set("startedAt", Date.now());
     c.set("runtime", deps.runtime());
+    // Every response built through `c` carries it from here; `onError` and the SSE responses set
+    // it themselves. Checking `c.res.headers` afterwards would make @hono/node-server turn its
+    // lightweight response into a full WHATWG Response on every request (and read the body back
+    // through a stream), which was the single largest per-request cost of the Node path.
     c.header("x-request-id", requestId);
-    await next();
-    // Responses built outside `c` (streams, errors) also carry the id.
-    if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", requestId);
+    return next();
   });
 
   app.onError((err, c) => {

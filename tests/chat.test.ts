@@ -1,6 +1,6 @@
 /** Chat completions through the gateway with the official SDK: plain, streamed, tools, usage. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KEY_B, type Stack, startStack } from "./helpers/stack.js";
+import { KEY_A, KEY_B, type Stack, startStack } from "./helpers/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -26,6 +26,23 @@ describe("chat completions", () => {
       .chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: "hi" }] }, { headers: { "x-request-id": "my-trace-123" } })
       .withResponse();
     expect(response.headers.get("x-request-id")).toBe("my-trace-123");
+  });
+
+  it("sends the request id on streams, on completions streams and on errors too", async () => {
+    const base = `${stack.gateway.url}/v1`;
+    const headers = { authorization: `Bearer ${KEY_A}`, "content-type": "application/json", "x-request-id": "trace-stream-1" };
+    const chat = await fetch(`${base}/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "sim-small", messages: [{ role: "user", content: "hi" }], stream: true }) });
+    expect(chat.headers.get("x-request-id")).toBe("trace-stream-1");
+    await chat.text();
+    const completion = await fetch(`${base}/completions`, { method: "POST", headers, body: JSON.stringify({ model: "sim-small", prompt: "hi", stream: true }) });
+    expect(completion.headers.get("x-request-id")).toBe("trace-stream-1");
+    await completion.text();
+    const bad = await fetch(`${base}/chat/completions`, { method: "POST", headers, body: "{" });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("x-request-id")).toBe("trace-stream-1");
+    const unknown = await fetch(`${base}/nowhere`, { headers });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("x-request-id")).toBe("trace-stream-1");
   });
 
   it("streams chunks and ends with the usage chunk when asked", async () => {

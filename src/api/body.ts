@@ -5,11 +5,12 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { GatewayError, invalidParam } from "./errors.js";
+import { requestHeader } from "./request-context.js";
 import { formatIssuePath } from "./schemas.js";
 
 /** Reads the body as JSON: 413 over `limitBytes`, 400 when it is not JSON. */
 export async function readJson(c: Context, limitBytes: number): Promise<unknown> {
-  const declared = Number(c.req.header("content-length") ?? "NaN");
+  const declared = Number(requestHeader(c, "content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
   let text: string;
   const incoming = nodeIncoming(c);

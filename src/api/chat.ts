@@ -166,7 +166,7 @@ export async function runChat(
       yield* output.streamEnd(template, totals, includeUsage);
     })();
     return sseResponse(items, {
-      headers: explainHeaders(plan, selected.strategy.name, answeringModel),
+      headers: { "x-request-id": scope.requestId, ...explainHeaders(plan, selected.strategy.name, answeringModel) },
       done: output.sseDone,
       errorEvent: output.errorEvent,
       onEnd: (outcome) => {

@@ -63,7 +63,7 @@ export async function handleCompletions(c: Context<GatewayEnv>, hooks: GatewayHo
       }
     })();
     return sseResponse(items, {
-      headers: explainHeaders(plan, "none", stream.model.name),
+      headers: { "x-request-id": scope.requestId, ...explainHeaders(plan, "none", stream.model.name) },
       done: true,
       onEnd: (outcome) => {
         if (outcome === "cancelled") scope.abort();

@@ -27,14 +27,32 @@ export function requestIdFrom(header: string | undefined): string {
   return `req_${crypto.randomUUID().replace(/-/g, "")}`;
 }
 
+/**
+ * Node's parsed request headers (lower-cased names) when @hono/node-server passes the
+ * IncomingMessage as `c.env.incoming`. Reading them there avoids `c.req.header()`, which makes the
+ * adapter build a WHATWG Headers object from the raw headers on every request.
+ */
+function nodeHeaders(c: Context): Record<string, string | string[] | undefined> | undefined {
+  const headers = (c.env as { incoming?: { headers?: unknown } } | undefined)?.incoming?.headers;
+  return headers && typeof headers === "object" ? (headers as Record<string, string | string[] | undefined>) : undefined;
+}
+
+/** One request header by its lower-case name (repeated headers joined with ", ", as `Headers.get` does). */
+export function requestHeader(c: Context, name: string): string | undefined {
+  const node = nodeHeaders(c);
+  if (!node) return c.req.header(name);
+  const v = node[name];
+  return Array.isArray(v) ? v.join(", ") : v;
+}
+
 /** The presented API key: `Authorization: Bearer`, `x-api-key` or `api-key`. */
 export function presentedKey(c: Context): string | undefined {
-  const auth = c.req.header("authorization");
+  const auth = requestHeader(c, "authorization");
   if (auth) {
     const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
     return m ? m[1]!.trim() : undefined;
   }
-  return c.req.header("x-api-key") ?? c.req.header("api-key") ?? undefined;
+  return requestHeader(c, "x-api-key") ?? requestHeader(c, "api-key") ?? undefined;
 }
 
 export function requireTenant(c: Context<GatewayEnv>): TenantIdentity {
@@ -58,6 +76,14 @@ export interface CallScope {
 /** Lower-cased request headers (for forwarding allow-lists and routing metadata). */
 export function headerRecord(c: Context): Record<string, string> {
   const out: Record<string, string> = {};
+  const node = nodeHeaders(c);
+  if (node) {
+    for (const k in node) {
+      const v = node[k];
+      if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
+    }
+    return out;
+  }
   c.req.raw.headers.forEach((v, k) => {
     out[k] = v;
   });

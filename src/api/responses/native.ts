@@ -13,7 +13,7 @@ import { DEFAULT_MAX_OUTPUT_TOKENS } from "../chat.js";
 import { asGatewayError, GatewayError } from "../errors.js";
 import type { GatewayHooks } from "../hooks.js";
 import { estimateTokens, explainHeaders, trackRequest } from "../lifecycle.js";
-import { clientFor, type GatewayEnv, headerRecord, openScope, requireTenant } from "../request-context.js";
+import { clientFor, type GatewayEnv, headerRecord, openScope, requestHeader, requireTenant } from "../request-context.js";
 import type { ConversationItem } from "./conversation.js";
 import { responseSkeleton, toResponseUsage } from "./from-chat.js";
 import { itemId } from "./ids.js";
@@ -27,7 +27,7 @@ const GATEWAY_ONLY = ["octoroute", "previous_response_id", "stream", "stream_opt
 export function wantsNative(c: Context<GatewayEnv>, request: ResponsesRequest): boolean {
   const runtime = c.get("runtime");
   if (request.stream || runtime.config.routes[request.model]) return false;
-  if (request.octoroute?.strategy !== undefined || c.req.header("x-octoroute-strategy")) return false;
+  if (request.octoroute?.strategy !== undefined || requestHeader(c, "x-octoroute-strategy")) return false;
   return runtime.catalog.get(request.model)?.capabilities.responses === true;
 }
 
