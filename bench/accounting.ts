@@ -9,14 +9,16 @@
  *
  * Env: BENCH_SECONDS (per target, default 12), BENCH_CONCURRENCY (default 16), BENCH_PARTS
  * (extra targets to find where time goes, e.g. `ledger,budgets,otel`: `startGateway` with only
- * those parts on; `none` = `startGateway` with all three off).
+ * those parts on; `none` = `startGateway` with all three off), BENCH_PROFILE=1 (every gateway
+ * child writes a `--cpu-prof` profile to bench/results/ when the run ends), BENCH_NODE_ARGS (extra
+ * node flags for the gateway children, e.g. `--trace-gc`).
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { BENCH_KEY } from "./key.js";
@@ -86,7 +88,9 @@ function cpuOf(proc: ChildProcess): Promise<number> {
 }
 
 function spawn(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = fork(SELF, ["--child", ...args], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const profile = process.env.BENCH_PROFILE === "1" && args[0] !== "sim" ? ["--cpu-prof", "--cpu-prof-dir", join(dirname(SELF), "results")] : [];
+  const extra = args[0] !== "sim" && process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : [];
+  const proc = fork(SELF, ["--child", ...args], { execArgv: ["--import", "tsx", ...profile, ...extra], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   return new Promise((resolve, reject) => {
     proc.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
     proc.on("message", (m: { url?: string }) => m.url && resolve({ proc, url: m.url }));
@@ -185,7 +189,12 @@ async function main() {
 }
 
 if (process.argv[2] === "--child") {
-  process.on("SIGINT", () => process.exit(0));
+  // BENCH_HEAP=1: sample every allocation (garbage included) and write a .heapprofile on exit.
+  const heap = process.env.BENCH_HEAP === "1" && process.argv[3] !== "sim" ? await startHeapSampling(process.argv[3]!) : undefined;
+  process.on("SIGINT", async () => {
+    await heap?.();
+    process.exit(0);
+  });
   const url = await child(process.argv[3]!, process.argv[4], process.argv[5]);
   process.on("message", (m: { cmd?: string }) => {
     if (m?.cmd === "cpu") {
@@ -196,4 +205,16 @@ if (process.argv[2] === "--child") {
   process.send?.({ url });
 } else {
   await main();
+}
+
+async function startHeapSampling(role: string): Promise<() => Promise<void>> {
+  const { Session } = await import("node:inspector/promises");
+  const { writeFileSync } = await import("node:fs");
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
+  return async () => {
+    const { profile } = (await session.post("HeapProfiler.stopSampling")) as { profile: unknown };
+    writeFileSync(join(dirname(SELF), "results", `accounting-${role}.heapprofile`), JSON.stringify(profile));
+  };
 }

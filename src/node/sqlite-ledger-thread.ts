@@ -4,9 +4,10 @@
  * queries and retention deletes never run on the event loop that serves requests. Same contract
  * as every LedgerBackend; `close()` waits for the worker to close the file, then ends the thread.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "../telemetry/ledger/types.js";
 import type { LedgerCall } from "./sqlite-ledger-worker.js";
+import { startWorker } from "./worker.js";
 
 export class ThreadedSqliteLedger implements LedgerBackend {
   readonly kind = "sqlite";
@@ -17,7 +18,7 @@ export class ThreadedSqliteLedger implements LedgerBackend {
 
   /** `path`: the ledger's SQLite file (`:memory:` keeps nothing). */
   constructor(readonly path: string) {
-    this.worker = new Worker(new URL("./sqlite-ledger-worker.boot.mjs", import.meta.url), { workerData: { path } });
+    this.worker = startWorker(new URL("./sqlite-ledger-worker.ts", import.meta.url), { path });
     this.worker.on("message", (m: { id: number; result?: unknown; error?: string }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;

@@ -2,7 +2,7 @@
  * Worker-thread body of the SQLite ledger: owns the ledger's database file and answers the
  * main thread's calls (`{id, method, args}` → `{id, result | error}`). SQLite here is synchronous
  * WebAssembly, so writing it on the event loop would stall requests; on its own thread it never
- * does. Started through `sqlite-ledger-worker.boot.mjs`, which loads TypeScript.
+ * does. Started through `worker-boot.mjs`.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { SqliteLedger } from "../telemetry/ledger/sqlite.js";

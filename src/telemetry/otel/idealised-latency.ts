@@ -126,3 +126,23 @@ function summarise(model: string, s: Sums): ModelLatency {
     source,
   };
 }
+
+/** The latency profile of all calls and of each tenant's own (a tenant's dashboard shows only its calls). */
+export class TenantLatency {
+  private readonly all = new LatencyProfile();
+  private readonly byTenant = new Map<string, LatencyProfile>();
+
+  add(records: readonly UsageRecord[], tenant: string): void {
+    let mine = this.byTenant.get(tenant);
+    if (!mine) this.byTenant.set(tenant, (mine = new LatencyProfile()));
+    for (const r of records) {
+      this.all.add(r);
+      mine.add(r);
+    }
+  }
+
+  /** Of one tenant's calls, or (no tenant) of all calls. */
+  snapshot(tenant?: string): ModelLatency[] {
+    return (tenant === undefined ? this.all : this.byTenant.get(tenant))?.snapshot() ?? [];
+  }
+}

@@ -31,7 +31,7 @@ import {
   secondsPerOutputToken,
   TOKEN_BUCKETS,
 } from "./genai.js";
-import { LatencyProfile, type ModelLatency } from "./idealised-latency.js";
+import { type ModelLatency, TenantLatency } from "./idealised-latency.js";
 
 /** Remaining budget of one tenant (or key) over one period, for the `budget remaining` gauge. */
 export interface BudgetRemaining {
@@ -124,19 +124,12 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
         }
       });
   }
-  // Kept per tenant too, so a tenant's dashboard shows its own calls and not others' volumes.
-  const latencyAll = new LatencyProfile();
-  const latencyByTenant = new Map<string, LatencyProfile>();
+  const latency = new TenantLatency();
   const serializer = new PrometheusSerializer("", false, undefined, false, true);
 
   const handle = (s: RequestSummary): void => {
     record(instruments, s);
-    let mine = latencyByTenant.get(s.tenant);
-    if (!mine) latencyByTenant.set(s.tenant, (mine = new LatencyProfile()));
-    for (const r of s.records) {
-      latencyAll.add(r);
-      mine.add(r);
-    }
+    latency.add(s.records, s.tenant);
     if (tracer) emitSpans(tracer, s);
   };
   // `onRequestEnd` runs before a buffered response is sent; the work is queued and done right
@@ -166,7 +159,7 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   return {
     config,
     hooks: { onRequestEnd },
-    latency: (tenant) => (drain(), tenant === undefined ? latencyAll : latencyByTenant.get(tenant))?.snapshot() ?? [],
+    latency: (tenant) => (drain(), latency.snapshot(tenant)),
     async renderPrometheus() {
       if (!prometheus) return "";
       drain();

@@ -6,7 +6,11 @@
 import type { GatewayPlugin } from "../../app.js";
 import type { TelemetryConfig } from "../../config/telemetry.js";
 import { metricsPlugin } from "./metrics-plugin.js";
-import { type GatewayTelemetry, startTelemetry, type TelemetryOptions } from "./node-sdk.js";
+import { type TelemetryConfig as Config, telemetrySchema } from "../../config/telemetry.js";
+import type { RequestSummary } from "../../api/hooks.js";
+import { TenantLatency } from "./idealised-latency.js";
+import type { GatewayTelemetry, TelemetryOptions } from "./node-sdk.js";
+import { startThreadedTelemetry } from "./telemetry-thread.js";
 import { type PrometheusServer, startPrometheusServer } from "./prometheus-server.js";
 
 export interface NodeTelemetry {
@@ -19,7 +23,10 @@ export interface NodeTelemetry {
 }
 
 export async function startNodeTelemetry(cfg: TelemetryConfig | undefined, opts: TelemetryOptions = {}): Promise<NodeTelemetry> {
-  const telemetry = startTelemetry(cfg, opts);
+  const config = cfg ?? telemetrySchema.parse({});
+  // With nothing to export (no /metrics, no collector) there is no SDK and no thread at all.
+  const exporting = config.prometheus.enabled || (config.otlp !== undefined && (config.otlp.traces || config.otlp.metrics));
+  const telemetry = exporting ? startThreadedTelemetry(config, opts) : latencyOnly(config);
   const prom = telemetry.config.prometheus;
   const render = () => telemetry.renderPrometheus();
   let server: PrometheusServer | undefined;
@@ -34,5 +41,18 @@ export async function startNodeTelemetry(cfg: TelemetryConfig | undefined, opts:
       await server?.close();
       await telemetry.shutdown();
     },
+  };
+}
+
+/** Telemetry that only keeps the idealised latency profile (for the dashboard). */
+function latencyOnly(config: Config): GatewayTelemetry {
+  const latency = new TenantLatency();
+  return {
+    config,
+    hooks: { onRequestEnd: (s: RequestSummary) => latency.add(s.records, s.tenant) },
+    latency: (tenant) => latency.snapshot(tenant),
+    renderPrometheus: async () => "",
+    flush: async () => {},
+    shutdown: async () => {},
   };
 }
