@@ -9,6 +9,9 @@ import { escalationPath } from "../src/router/cascade.js";
 import { requestFeatures, textFeatures } from "../src/router/features.js";
 import { parseFunctionalToken } from "../src/router/llm.js";
 import { compileCondition } from "../src/router/rules.js";
+import { knnIndex, setKnnWasm } from "../src/router/learning/knn-index.js";
+import { sparseCosine, type SparseVector } from "../src/router/learning/vectorize.js";
+import { seededUniforms } from "../src/strategies/search-math.js";
 
 const f = (content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
   requestFeatures({ model: "x", messages: [{ role: "user", content }], ...extra } as never, headers, "team-a");
@@ -102,6 +105,49 @@ describe("calibration and escalation", () => {
     const edges: Record<string, string> = { a: "b", b: "c", c: "a" };
     expect(escalationPath("a", (n) => edges[n], 5)).toEqual(["a", "b", "c"]);
     expect(escalationPath("a", (n) => edges[n], 2)).toEqual(["a", "b"]);
+  });
+});
+
+describe("knn similarity index", () => {
+  // Sparse vectors over 64 buckets: a few common buckets (dense columns) and many rare ones.
+  function vectors(n: number, seed: number): SparseVector[] {
+    const r = seededUniforms(seed);
+    return Array.from({ length: n }, () => {
+      const idx: number[] = [];
+      const val: number[] = [];
+      for (let b = 0; b < 64; b++) {
+        if (r() < (b < 6 ? 0.9 : 0.08)) {
+          idx.push(b);
+          val.push(r() - 0.3);
+        }
+      }
+      return { idx, val };
+    });
+  }
+
+  it("gives the exact cosine with every example, WebAssembly and JavaScript alike", () => {
+    for (const n of [1, 7, 50, 203]) {
+      const ex = vectors(n, n);
+      const queries = [...vectors(5, 99), { idx: [], val: [] }, { idx: [3, 70, 500], val: [0.5, 1, 2] }];
+      const wasm = knnIndex(ex);
+      setKnnWasm(false);
+      const js = knnIndex(ex);
+      setKnnWasm(true);
+      expect(js.wasm).toBe(false);
+      for (const q of queries) {
+        const a = Array.from(wasm.cosine(q));
+        const b = Array.from(js.cosine(q));
+        ex.forEach((e, i) => {
+          const want = q.idx.length && e.idx.length ? sparseCosine(q, e) : 0;
+          expect(a[i]).toBeCloseTo(want, 5);
+          expect(b[i]).toBeCloseTo(want, 6);
+        });
+      }
+    }
+  });
+
+  it("uses WebAssembly where it can be compiled (Node)", () => {
+    expect(knnIndex(vectors(10, 1)).wasm).toBe(true);
   });
 });
 

@@ -8,8 +8,9 @@
  */
 import { LRUCache } from "lru-cache";
 import type { RouterConfig } from "../config/routes.js";
-import { cosineAll, invertedIndex, knnQuality, type LoadedArtifact, loadArtifact, pairScore, predictQuality, thresholdForShare } from "./learning/artifact.js";
+import { knnQuality, type LoadedArtifact, loadArtifact, pairScore, predictQuality, thresholdForShare } from "./learning/artifact.js";
 import { chooseByUtility, utilities } from "./learning/choose.js";
+import { type KnnIndex, knnIndex } from "./learning/knn-index.js";
 import { vectorize, type SparseVector } from "./learning/vectorize.js";
 import type { RouteDecision, Router, RouterContext } from "./types.js";
 
@@ -37,9 +38,9 @@ export function learnedRouter(config: LearnedConfig): Router {
   const k = config.type === "knn" ? config.k : 20;
   // Vectors from a configured embeddings model are cached by text (the same prompt is not embedded twice).
   const embedCache = new LRUCache<string, SparseVector>({ max: 2000 });
-  let exampleEmbeddings: Promise<ReturnType<typeof invertedIndex>> | undefined;
+  let exampleEmbeddings: Promise<KnnIndex> | undefined;
 
-  async function embeddingVectors(ctx: RouterContext): Promise<{ query: SparseVector; index: ReturnType<typeof invertedIndex> } | undefined> {
+  async function embeddingVectors(ctx: RouterContext): Promise<{ query: SparseVector; index: KnnIndex } | undefined> {
     if (config.type !== "knn" || !config.embeddings || !ctx.models) return undefined;
     const client = ctx.models(config.embeddings);
     const toSparse = (v: number[]): SparseVector => ({ idx: v.map((_, i) => i), val: v });
@@ -48,7 +49,7 @@ export function learnedRouter(config: LearnedConfig): Router {
       return res.data.sort((x, y) => x.index - y.index).map((d) => toSparse(d.embedding as number[]));
     };
     // The examples are embedded once per router instance, on the first request (billed to it).
-    exampleEmbeddings ??= embed(loaded.examples.map((e) => e.text)).then(invertedIndex).catch((err) => {
+    exampleEmbeddings ??= embed(loaded.examples.map((e) => e.text)).then(knnIndex).catch((err) => {
       exampleEmbeddings = undefined;
       throw err;
     });
@@ -66,7 +67,7 @@ export function learnedRouter(config: LearnedConfig): Router {
       let quality: number[];
       const emb = await embeddingVectors(ctx);
       if (emb) {
-        quality = knnQuality(cosineAll(emb.query, emb.index.postings, emb.index.norms), loaded.examples, k, a.labels.length);
+        quality = knnQuality(emb.index.cosine(emb.query), loaded.examples, k, a.labels.length);
       } else {
         quality = predictQuality(loaded, vectorize(ctx.features, a.dims), k);
       }

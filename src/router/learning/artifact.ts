@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { quantile } from "./eval.js";
 import { textFeatures } from "../features.js";
+import { type KnnIndex, knnIndex } from "./knn-index.js";
 import { predictLogistic } from "./logistic.js";
 import { type SparseVector, vectorize } from "./vectorize.js";
 
@@ -31,25 +32,13 @@ export const artifactSchema = z.looseObject({
 });
 export type RouterArtifact = z.infer<typeof artifactSchema>;
 
-/** An artifact made ready for scoring (dense weights, example vectors). */
+/** An artifact made ready for scoring (dense weights, example vectors and their similarity index). */
 export interface LoadedArtifact {
   artifact: RouterArtifact;
   weights: Float64Array[];
   examples: Array<{ vector: SparseVector; quality: number[]; text: string }>;
-  /** knn: inverted index bucket → postings, and each example's norm. */
-  postings: Map<number, Posting>;
-  norms: Float64Array;
-}
-
-/** Examples containing one bucket, with their values. */
-export interface Posting {
-  ids: Int32Array;
-  vals: Float64Array;
-}
-
-export interface KnnIndex {
-  postings: Map<number, Posting>;
-  norms: Float64Array;
+  /** knn: cosine of a query with every example (see `knn-index.ts`). */
+  index: KnnIndex;
 }
 
 export function loadArtifact(raw: unknown, where = "artifact"): LoadedArtifact {
@@ -65,48 +54,7 @@ export function loadArtifact(raw: unknown, where = "artifact"): LoadedArtifact {
   if (a.router === "classifier" && weights.length !== a.labels.length) throw new Error(`${where}: needs one weight row per label`);
   const examples = (a.examples ?? []).map((e) => ({ vector: vectorize(textFeatures(e.text), a.dims), quality: e.quality, text: e.text }));
   if (a.router === "knn" && !examples.length) throw new Error(`${where}: a knn artifact needs examples`);
-  return { artifact: a, weights, examples, ...invertedIndex(examples.map((e) => e.vector)) };
-}
-
-/**
- * Builds the knn inverted index so a query touches only examples sharing a bucket with it. Common
- * buckets are kept: pruning them (an IDF-style cut at 10% or 30% of examples) cost 0.06–0.08 APGR
- * on mmlu-dev, so the similarity needs the function words and question format too.
- */
-export function invertedIndex(vectors: SparseVector[]): KnnIndex {
-  const lists = new Map<number, Array<[number, number]>>();
-  const norms = vectors.map((v, e) => {
-    let n = 0;
-    v.idx.forEach((i, k) => {
-      const val = v.val[k]!;
-      n += val * val;
-      let list = lists.get(i);
-      if (!list) lists.set(i, (list = []));
-      list.push([e, val]);
-    });
-    return Math.sqrt(n) || 1;
-  });
-  // Typed posting arrays: a query walks them without chasing pointers.
-  const postings = new Map<number, Posting>();
-  for (const [i, list] of lists) postings.set(i, { ids: Int32Array.from(list, (x) => x[0]), vals: Float64Array.from(list, (x) => x[1]) });
-  return { postings, norms: Float64Array.from(norms) };
-}
-
-/** Cosine similarity of `query` with every indexed example. */
-export function cosineAll(query: SparseVector, postings: Map<number, Posting>, norms: Float64Array): Float64Array {
-  const dots = new Float64Array(norms.length);
-  let qn = 0;
-  for (let k = 0; k < query.idx.length; k++) {
-    const qv = query.val[k]!;
-    qn += qv * qv;
-    const p = postings.get(query.idx[k]!);
-    if (!p) continue;
-    const { ids, vals } = p;
-    for (let j = 0; j < ids.length; j++) dots[ids[j]!]! += qv * vals[j]!;
-  }
-  qn = Math.sqrt(qn) || 1;
-  for (let e = 0; e < dots.length; e++) dots[e] = dots[e]! / (qn * norms[e]!);
-  return dots;
+  return { artifact: a, weights, examples, index: knnIndex(a.router === "knn" ? examples.map((e) => e.vector) : []) };
 }
 
 /** Dense rows → sparse `[index, weight]` pairs rounded to 5 significant digits (keeps the file small). */
@@ -150,7 +98,7 @@ export function knnQuality(sims: ArrayLike<number>, examples: Array<{ quality: n
 export function predictQuality(loaded: LoadedArtifact, vector: SparseVector, k = 20): number[] {
   const a = loaded.artifact;
   if (a.router === "classifier") return loaded.weights.map((w) => predictLogistic(vector, w));
-  return knnQuality(cosineAll(vector, loaded.postings, loaded.norms), loaded.examples, k, a.labels.length);
+  return knnQuality(loaded.index.cosine(vector), loaded.examples, k, a.labels.length);
 }
 
 /** Pair score (higher → strong): predicted strong quality minus weak quality. */

@@ -4,7 +4,8 @@
  * saw it). Labels are each model's quality on the prompt; the classifier learns one logistic model
  * per label, the knn router keeps the examples.
  */
-import { type RouterArtifact, calibrationTable, cosineAll, invertedIndex, knnQuality, pairScore, sparseRows } from "./artifact.js";
+import { type RouterArtifact, calibrationTable, knnQuality, pairScore, sparseRows } from "./artifact.js";
+import { knnIndex } from "./knn-index.js";
 import { foldOf, type RoutingDataset, type RoutingRow } from "./dataset.js";
 import { boundText, textFeatures } from "../features.js";
 import { DEFAULT_LOGISTIC, type LogisticOptions, predictLogistic, trainLogistic } from "./logistic.js";
@@ -40,9 +41,9 @@ function fit(rows: RoutingRow[], vectors: SparseVector[], labels: string[], opts
     const weights = trainLogistic(vectors, y, vectorSize(opts.dims), opts);
     return { predict: (x) => weights.map((w) => predictLogistic(x, w)), weights };
   }
-  const index = invertedIndex(vectors);
+  const index = knnIndex(vectors);
   const examples = y.map((q) => ({ quality: q.map((v) => (Number.isNaN(v) ? 0 : v)) }));
-  return { predict: (x) => knnQuality(cosineAll(x, index.postings, index.norms), examples, opts.k, labels.length) };
+  return { predict: (x) => knnQuality(index.cosine(x), examples, opts.k, labels.length) };
 }
 
 /** Out-of-fold predictions: row i is scored by a router trained on the other folds. */
