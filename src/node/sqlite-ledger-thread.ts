@@ -50,6 +50,10 @@ export class ThreadedSqliteLedger implements LedgerBackend {
   insert(requests: RequestRow[], calls: CallRow[]): Promise<void> {
     return this.call("insert", requests, calls);
   }
+  /** One string crosses to the worker, which builds the rows there. */
+  insertSummaries(summaries: string[]): Promise<void> {
+    return this.call("insertSummaries", `[${summaries.join(",")}]`);
+  }
   usage(q: UsageQuery): Promise<UsageGroup[]> {
     return this.call("usage", q);
   }

@@ -5,7 +5,9 @@
  * does. Started through `worker-boot.mjs`.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { callRows, requestRow } from "../telemetry/ledger/rows.js";
 import { SqliteLedger } from "../telemetry/ledger/sqlite.js";
+import { parseSummaries } from "../telemetry/summary-json.js";
 import type { LedgerBackend } from "../telemetry/ledger/types.js";
 import { closeDatabase, openDatabase } from "./database.js";
 
@@ -27,8 +29,15 @@ try {
 parentPort!.on("message", async (msg: LedgerCall) => {
   try {
     if (!backend) throw failure ?? new Error("ledger database is not open");
-    const fn = backend[msg.method] as (...a: unknown[]) => Promise<unknown>;
-    const result = await fn.apply(backend, msg.args);
+    let result: unknown;
+    if (msg.method === "insertSummaries") {
+      // The main thread sends finished requests as one JSON array; the rows are made here.
+      const summaries = parseSummaries(msg.args[0] as string);
+      result = await backend.insert(summaries.map(requestRow), summaries.flatMap(callRows));
+    } else {
+      const fn = backend[msg.method] as (...a: unknown[]) => Promise<unknown>;
+      result = await fn.apply(backend, msg.args);
+    }
     if (msg.method === "close") closeDatabase(path);
     parentPort!.postMessage({ id: msg.id, result });
   } catch (err) {

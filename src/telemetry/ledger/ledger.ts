@@ -6,6 +6,7 @@
  * retention cleanup deletes old rows in small slices. Runtime-agnostic: backends do the I/O.
  */
 import type { RequestSummary } from "../../api/hooks.js";
+import { summaryJson } from "../summary-json.js";
 import { callRows, requestRow } from "./rows.js";
 import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "./types.js";
 
@@ -25,6 +26,9 @@ const MAX_QUEUED_ROWS = 200_000;
 export class Ledger {
   private requests: RequestRow[] = [];
   private calls: CallRow[] = [];
+  /** Finished requests as JSON, for backends that take them (`insertSummaries`), and their row count. */
+  private summaries: string[] = [];
+  private summaryRows = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private retentionTimer: ReturnType<typeof setInterval> | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -55,8 +59,13 @@ export class Ledger {
       this.dropped += 1 + summary.records.length;
       return;
     }
-    this.requests.push(requestRow(summary));
-    for (const c of callRows(summary)) this.calls.push(c);
+    if (this.backend.insertSummaries) {
+      this.summaries.push(summaryJson(summary));
+      this.summaryRows += 1 + summary.records.length;
+    } else {
+      this.requests.push(requestRow(summary));
+      for (const c of callRows(summary)) this.calls.push(c);
+    }
     const queued = this.pending();
     if (queued >= this.batchRows) void this.flush();
     else if (!this.timer) {
@@ -74,6 +83,7 @@ export class Ledger {
   }
 
   private async writeQueued(): Promise<void> {
+    if (this.summaries.length) await this.writeSummaries();
     if (!this.requests.length && !this.calls.length) return;
     const requests = this.requests;
     const calls = this.calls;
@@ -86,17 +96,36 @@ export class Ledger {
       // Put the batch back in front and try again on the next flush.
       this.requests = requests.concat(this.requests);
       this.calls = calls.concat(this.calls);
-      this.opts.onError?.(err);
-      if (!this.closed && !this.timer) {
-        this.timer = setTimeout(() => void this.flush(), Math.max(this.flushIntervalMs, 1000));
-        unref(this.timer);
-      }
+      this.retryLater(err);
+    }
+  }
+
+  private async writeSummaries(): Promise<void> {
+    const summaries = this.summaries;
+    const rows = this.summaryRows;
+    this.summaries = [];
+    this.summaryRows = 0;
+    try {
+      await this.backend.insertSummaries!(summaries);
+      this.written += rows;
+    } catch (err) {
+      this.summaries = summaries.concat(this.summaries);
+      this.summaryRows += rows;
+      this.retryLater(err);
+    }
+  }
+
+  private retryLater(err: unknown): void {
+    this.opts.onError?.(err);
+    if (!this.closed && !this.timer) {
+      this.timer = setTimeout(() => void this.flush(), Math.max(this.flushIntervalMs, 1000));
+      unref(this.timer);
     }
   }
 
   /** Rows waiting in memory (what a crash right now would lose). */
   pending(): number {
-    return this.requests.length + this.calls.length;
+    return this.requests.length + this.calls.length + this.summaryRows;
   }
 
   /** Usage totals; flushes first so the answer includes requests that just finished. */

@@ -110,6 +110,12 @@ export interface LedgerBackend {
   init(): Promise<void>;
   /** Writes both row kinds in one transaction. */
   insert(requests: RequestRow[], calls: CallRow[]): Promise<void>;
+  /**
+   * Writes the rows of finished requests given as `summaryJson` strings, in one transaction.
+   * Backends on another thread implement it: the thread that serves requests then ships one
+   * string per request instead of building and cloning row objects.
+   */
+  insertSummaries?(summaries: string[]): Promise<void>;
   usage(query: UsageQuery): Promise<UsageGroup[]>;
   /** Spend per tenant, key and UTC day for requests at or after `sinceMs`. */
   spendSince(sinceMs: number): Promise<SpendRow[]>;

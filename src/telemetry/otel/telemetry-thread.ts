@@ -14,6 +14,7 @@ import type { Worker } from "node:worker_threads";
 import type { RequestSummary } from "../../api/hooks.js";
 import { type TelemetryConfig, telemetrySchema } from "../../config/telemetry.js";
 import { startWorker } from "../../node/worker.js";
+import { summaryJson } from "../summary-json.js";
 import { TenantLatency } from "./idealised-latency.js";
 import type { GatewayTelemetry, TelemetryOptions } from "./node-sdk.js";
 import type { FromTelemetryWorker, ToTelemetryWorker } from "./telemetry-worker.js";
@@ -85,7 +86,7 @@ export function startThreadedTelemetry(cfg: TelemetryConfig | undefined, opts: T
   const onRequestEnd = (s: RequestSummary): void => {
     latency.add(s.records, s.tenant);
     if (dead) return;
-    queued.push(JSON.stringify(s));
+    queued.push(summaryJson(s));
     if (queued.length >= BATCH_SIZE) send();
     else if (!timer) {
       timer = setTimeout(send, BATCH_MS);

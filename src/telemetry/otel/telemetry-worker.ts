@@ -5,8 +5,8 @@
  * that serves requests. Asks the main thread for the budget gauge's values when metrics are read.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { RequestSummary } from "../../api/hooks.js";
 import type { TelemetryConfig } from "../../config/telemetry.js";
+import { parseSummaries } from "../summary-json.js";
 import { type BudgetRemaining, startTelemetry } from "./node-sdk.js";
 
 /** Main → worker. */
@@ -41,7 +41,7 @@ const telemetry = startTelemetry(data.config, {
 
 port.on("message", async (m: ToTelemetryWorker) => {
   if (m.t === "batch") {
-    for (const s of JSON.parse(m.data) as RequestSummary[]) telemetry.hooks.onRequestEnd(s);
+    for (const s of parseSummaries(m.data)) telemetry.hooks.onRequestEnd(s);
   } else if (m.t === "answer") {
     answers.get(m.id)?.(m.result);
     answers.delete(m.id);
