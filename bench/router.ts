@@ -4,7 +4,8 @@
  * router — and printed as ratios against a baseline measured in the same run: JSON round-trip of
  * the same request body, work every request already pays. Routers: alias (no router), rules,
  * classifier and knn (artifacts trained here on mmlu-dev), bandit (memory store).
- * Env: BENCH_ROUTER_ITER (default 3000).
+ * Env: BENCH_ROUTER_ITER (default 3000); BENCH_ROUTER_KNN_JS=1 times the knn JavaScript fallback
+ * (what runtimes without WebAssembly code generation, e.g. Workers, use) instead of the wasm kernels.
  */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -14,6 +15,7 @@ import { undiciHttpClient } from "../src/node/undici-http.js";
 import { parseRoutingJsonl } from "../src/router/learning/dataset.js";
 import { planRequest } from "../src/router/plan.js";
 import { prepareRouters } from "../src/router/registry.js";
+import { knnIndex, setKnnWasm } from "../src/router/learning/knn-index.js";
 import { DEFAULT_TRAIN, trainArtifact } from "../src/router/learning/train.js";
 import { buildRuntime } from "../src/runtime.js";
 import { baseConfig, KEY_A } from "../tests/helpers/stack.js";
@@ -38,6 +40,7 @@ async function time(fn: () => unknown | Promise<unknown>): Promise<{ p50: number
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ROUTER_KNN_JS === "1") setKnnWasm(false);
   const ds = parseRoutingJsonl(readFileSync(DATA, "utf8"));
   process.stderr.write("training classifier and knn artifacts on mmlu-dev…\n");
   const clf = trainArtifact(ds, { ...DEFAULT_TRAIN, folds: 2, epochs: 100 }, "mmlu-dev");
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
   const body = JSON.stringify(request("classifier"));
   const baseline = await time(() => JSON.parse(body));
   console.log(`router decision for a ${Math.round(prompt.length / 4)}-token prompt, ${ITER} runs each (baseline: JSON round-trip of the request)`);
+  console.log(`knn similarity: ${knnIndex([{ idx: [0], val: [1] }]).wasm ? "WebAssembly SIMD kernels" : "JavaScript posting walk (WebAssembly unavailable)"}`);
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${cpus().length} CPUs: tail latencies on a loaded machine measure the scheduler`);
   console.log(`${"route".padEnd(12)} ${"p50 ms".padStart(8)} ${"p90 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"p50/baseline".padStart(13)}  target p99 ≤ 0.2 ms`);
   console.log(`${"baseline".padEnd(12)} ${baseline.p50.toFixed(4).padStart(8)} ${baseline.p90.toFixed(4).padStart(8)} ${baseline.p99.toFixed(4).padStart(8)} ${"1.00".padStart(13)}`);
