@@ -1,25 +1,24 @@
 /**
- * The SQLite ledger backend as seen from the main thread: every call goes to a worker thread
- * (`sqlite-ledger-worker.ts`) that owns the ledger's SQLite file, so batched writes, usage
+ * The SQLite ledger backend as seen from the main thread: every call goes to the background thread
+ * (`sqlite-ledger-service.ts`, `background.ts`) that owns the ledger's SQLite file, so batched writes, usage
  * queries and retention deletes never run on the event loop that serves requests. Same contract
- * as every LedgerBackend; `close()` waits for the worker to close the file, then ends the thread.
+ * as every LedgerBackend; `close()` waits for the service to close the file, then closes its channel.
  */
-import type { Worker } from "node:worker_threads";
 import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "../telemetry/ledger/types.js";
-import type { LedgerCall } from "./sqlite-ledger-worker.js";
-import { startWorker } from "./worker.js";
+import { openService, type ServiceChannel } from "./background.js";
+import type { LedgerCall } from "./sqlite-ledger-service.js";
 
 export class ThreadedSqliteLedger implements LedgerBackend {
   readonly kind = "sqlite";
-  private readonly worker: Worker;
+  private readonly channel: ServiceChannel;
   private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private seq = 0;
   private exited: Error | undefined;
 
   /** `path`: the ledger's SQLite file (`:memory:` keeps nothing). */
   constructor(readonly path: string) {
-    this.worker = startWorker(new URL("./sqlite-ledger-worker.ts", import.meta.url), { path });
-    this.worker.on("message", (m: { id: number; result?: unknown; error?: string }) => {
+    this.channel = openService(new URL("./sqlite-ledger-service.ts", import.meta.url), { path });
+    this.channel.port.on("message", (m: { id: number; result?: unknown; error?: string }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
@@ -31,8 +30,7 @@ export class ThreadedSqliteLedger implements LedgerBackend {
       for (const w of this.waiting.values()) w.reject(err);
       this.waiting.clear();
     };
-    this.worker.on("error", fail);
-    this.worker.on("exit", (code) => fail(new Error(`ledger worker exited (${code})`)));
+    this.channel.onExit(fail);
   }
 
   private call<T>(method: LedgerCall["method"], ...args: unknown[]): Promise<T> {
@@ -40,7 +38,7 @@ export class ThreadedSqliteLedger implements LedgerBackend {
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, method, args } satisfies LedgerCall);
+      this.channel.port.postMessage({ id, method, args } satisfies LedgerCall);
     });
   }
 
@@ -50,7 +48,7 @@ export class ThreadedSqliteLedger implements LedgerBackend {
   insert(requests: RequestRow[], calls: CallRow[]): Promise<void> {
     return this.call("insert", requests, calls);
   }
-  /** One string crosses to the worker, which builds the rows there. */
+  /** One string crosses to the background thread, which builds the rows there. */
   insertSummaries(summaries: string[]): Promise<void> {
     return this.call("insertSummaries", `[${summaries.join(",")}]`);
   }
@@ -75,6 +73,6 @@ export class ThreadedSqliteLedger implements LedgerBackend {
 
   async close(): Promise<void> {
     if (!this.exited) await this.call("close").catch(() => {});
-    await this.worker.terminate();
+    await this.channel.close();
   }
 }

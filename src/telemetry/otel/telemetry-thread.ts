@@ -1,36 +1,34 @@
 /**
- * The gateway's telemetry with the OpenTelemetry SDK on its own thread (`telemetry-worker.ts`).
+ * The gateway's telemetry with the OpenTelemetry SDK on the background thread (`telemetry-service.ts`).
  * Recording metrics and building and exporting spans cost tens of microseconds per request on
  * the thread that serves requests (the SDK hashes every attribute set per recording, and spans
  * waiting up to a second for export outlive the young generation, which makes GC dearer); here a
- * finished request costs one `JSON.stringify`, and a batch crosses to the worker as one string
+ * finished request costs one `JSON.stringify`, and a batch crosses to the background thread as one string
  * every `BATCH_MS` (or `BATCH_SIZE` requests). The idealised latency profile stays here: the
  * dashboard reads it synchronously, and it is a few additions per call.
  *
  * Reads (`renderPrometheus`, `flush`) send what is queued first, and messages on one port arrive
  * in order, so a read always includes every request that finished before it.
  */
-import type { Worker } from "node:worker_threads";
 import type { RequestSummary } from "../../api/hooks.js";
 import { type TelemetryConfig, telemetrySchema } from "../../config/telemetry.js";
-import { startWorker } from "../../node/worker.js";
+import { openService } from "../../node/background.js";
 import { summaryJson } from "../summary-json.js";
 import { TenantLatency } from "./idealised-latency.js";
 import type { GatewayTelemetry, TelemetryOptions } from "./node-sdk.js";
-import type { FromTelemetryWorker, ToTelemetryWorker } from "./telemetry-worker.js";
+import type { FromTelemetryService, ToTelemetryService } from "./telemetry-service.js";
 
 const BATCH_MS = 50;
 const BATCH_SIZE = 256;
 
 export function startThreadedTelemetry(cfg: TelemetryConfig | undefined, opts: TelemetryOptions = {}): GatewayTelemetry {
   const config = cfg ?? telemetrySchema.parse({});
-  const worker: Worker = startWorker(new URL("./telemetry-worker.ts", import.meta.url), {
+  const channel = openService(new URL("./telemetry-service.ts", import.meta.url), {
     config,
     serviceVersion: opts.serviceVersion,
     budgets: opts.budgetRemaining !== undefined,
   });
-  // The thread must not keep a process alive on its own (the server does that).
-  worker.unref();
+  const port = channel.port;
   const latency = new TenantLatency();
   const waiting = new Map<number, { resolve(v: string | undefined): void; reject(e: Error): void }>();
   let seq = 0;
@@ -38,8 +36,8 @@ export function startThreadedTelemetry(cfg: TelemetryConfig | undefined, opts: T
   let queued: string[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  const post = (m: ToTelemetryWorker) => {
-    if (!dead) worker.postMessage(m);
+  const post = (m: ToTelemetryService) => {
+    if (!dead) port.postMessage(m);
   };
   const send = (): void => {
     clearTimeout(timer);
@@ -59,7 +57,7 @@ export function startThreadedTelemetry(cfg: TelemetryConfig | undefined, opts: T
     });
   };
 
-  worker.on("message", (m: FromTelemetryWorker) => {
+  port.on("message", (m: FromTelemetryService) => {
     if (m.t === "log") opts.log?.(m.msg);
     else if (m.t === "ask") {
       void Promise.resolve(opts.budgetRemaining?.() ?? [])
@@ -80,8 +78,7 @@ export function startThreadedTelemetry(cfg: TelemetryConfig | undefined, opts: T
     for (const w of waiting.values()) w.reject(err);
     waiting.clear();
   };
-  worker.on("error", fail);
-  worker.on("exit", (code) => fail(new Error(`telemetry thread exited (${code})`)));
+  channel.onExit(fail);
 
   const onRequestEnd = (s: RequestSummary): void => {
     latency.add(s.records, s.tenant);
@@ -105,7 +102,7 @@ export function startThreadedTelemetry(cfg: TelemetryConfig | undefined, opts: T
       (stopped ??= (async () => {
         await call("shutdown").catch(() => {});
         dead ??= new Error("telemetry is shut down");
-        await worker.terminate();
+        await channel.close();
       })()),
   };
 }
