@@ -24,6 +24,8 @@ async function startBenchGateway(simUrl: string, nativeBody = true, accounting =
     providers: { sim: { type: "openai", preset: "sim", baseUrl: simUrl, connections: 256 } },
     models: { "sim-fast": { provider: "sim", price: { input: 0.05, output: 0.2 } } },
     tenants: { bench: { keys: [`sha256:${await sha256Hex(BENCH_KEY)}`], models: ["*"], routes: ["*"] } },
+    // BENCH_GATEWAY_CONFIG: top-level sections merged in (e.g. `{"ledger":{"enabled":false}}`).
+    ...(JSON.parse(process.env.BENCH_GATEWAY_CONFIG ?? "{}") as Record<string, unknown>),
   };
   // Usage accounting on: every request's summary (records, cost) goes to a per-tenant tally,
   // the same hook the ledger and metrics hang on.

@@ -124,6 +124,20 @@ export class SqliteResponseStore implements ResponseStore {
 }
 
 /** The store `responses.storage` asks for: the shared database file (default) or process memory. */
+/**
+ * The configured response store. The SQLite one opens the database on first use: an open SQLite
+ * (WebAssembly memory, page cache) is ~25 MB of resident memory that a gateway never serving a
+ * stored response should not carry.
+ */
 export function responseStoreFor(config: OctorouteConfig): ResponseStore {
-  return config.responses.storage === "memory" ? new MemoryResponseStore() : new SqliteResponseStore(openDatabase(config.database.path));
+  if (config.responses.storage === "memory") return new MemoryResponseStore();
+  let store: SqliteResponseStore | undefined;
+  const open = () => (store ??= new SqliteResponseStore(openDatabase(config.database.path)));
+  return {
+    put: (record) => open().put(record),
+    get: (tenant, id) => open().get(tenant, id),
+    delete: (tenant, id) => open().delete(tenant, id),
+    purgeExpired: (now) => open().purgeExpired(now),
+    close: async () => store?.close(),
+  };
 }

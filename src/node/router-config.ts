@@ -32,8 +32,17 @@ export function prepareRouterConfig(config: OctorouteConfig, baseDir: string): O
 }
 
 /** The router state store of a gateway process: SQLite in the configured database file. */
+/** The router state store; the database opens on first use (bandit routes and feedback only). */
 export function routerStoreFor(config: OctorouteConfig): RouterStore {
-  return new SqliteRouterStore(openDatabase(config.database.path));
+  let store: SqliteRouterStore | undefined;
+  const open = () => (store ??= new SqliteRouterStore(openDatabase(config.database.path)));
+  return {
+    arms: (route, bucket) => open().arms(route, bucket),
+    pull: (route, bucket, node) => open().pull(route, bucket, node),
+    reward: (route, bucket, node, score) => open().reward(route, bucket, node, score),
+    saveDecision: (d) => open().saveDecision(d),
+    takeDecision: (requestId) => open().takeDecision(requestId),
+  };
 }
 
 /** Attaches the process's router store to a freshly built runtime and builds its routers (throws on a bad artifact). */
