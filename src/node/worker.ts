@@ -11,7 +11,7 @@ import { Worker } from "node:worker_threads";
  * (cheap, off the request path) scavenges. The old-generation cap is far above what they keep
  * (queued batches, metric series), so it only bounds a runaway.
  */
-const BACKGROUND_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 512 };
+const BACKGROUND_LIMITS = { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 512 };
 
 /** `body`: URL of the thread's `.ts` module; `data` arrives as `workerData` beside `module`. */
 export function startWorker(body: URL, data: Record<string, unknown>): Worker {

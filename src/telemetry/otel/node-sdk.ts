@@ -127,8 +127,9 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   const latency = new TenantLatency();
   const serializer = new PrometheusSerializer("", false, undefined, false, true);
 
+  const counters = new CounterBatch();
   const handle = (s: RequestSummary): void => {
-    record(instruments, s);
+    record(instruments, counters, s);
     latency.add(s.records, s.tenant);
     if (tracer) emitSpans(tracer, s);
   };
@@ -146,6 +147,11 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
       } catch {
         /* telemetry must never take the gateway down */
       }
+    }
+    try {
+      counters.flush();
+    } catch {
+      /* as above */
     }
   };
   const onRequestEnd = (s: RequestSummary): void => {
@@ -188,7 +194,32 @@ type Instruments = {
   requestDuration: Histogram;
 };
 
-function record(m: Instruments, s: RequestSummary): void {
+/**
+ * Counter increments of one drained batch, summed per instrument and attribute set, then added
+ * once each: the SDK hashes the attribute set on every `add` (sorting and serialising its keys),
+ * and a batch of requests mostly repeats a handful of sets. Histograms need every value, so they
+ * are still recorded one by one. The key is the attribute values in the set's fixed key order.
+ */
+class CounterBatch {
+  private readonly pending = new Map<Counter, Map<string, { attrs: OtelAttributes; value: number }>>();
+
+  add(counter: Counter, value: number, attrs: Record<string, string | number | boolean>): void {
+    let sets = this.pending.get(counter);
+    if (!sets) this.pending.set(counter, (sets = new Map()));
+    let key = "";
+    for (const k in attrs) key += `${k}\u0000${attrs[k]}\u0001`;
+    const entry = sets.get(key);
+    if (entry) entry.value += value;
+    else sets.set(key, { attrs, value });
+  }
+
+  flush(): void {
+    for (const [counter, sets] of this.pending) for (const { attrs, value } of sets.values()) counter.add(value, attrs);
+    this.pending.clear();
+  }
+}
+
+function record(m: Instruments, counters: CounterBatch, s: RequestSummary): void {
   for (const r of s.records) {
     const attrs = callMetricAttributes(r);
     m.tokens.record(r.inputTokens, { ...attrs, "gen_ai.token.type": "input" });
@@ -197,11 +228,11 @@ function record(m: Instruments, s: RequestSummary): void {
     if (r.streamed && r.ttftMs !== null && r.status === "ok") m.ttfc.record(r.ttftMs / 1000, attrs);
     const perToken = secondsPerOutputToken(r);
     if (perToken !== null) m.perChunk.record(perToken, attrs);
-    if (r.costUsd !== null) m.cost.add(r.costUsd, attrs);
-    else if (r.inputTokens + r.outputTokens > 0) m.unpriced.add(1, attrs);
+    if (r.costUsd !== null) counters.add(m.cost, r.costUsd, attrs);
+    else if (r.inputTokens + r.outputTokens > 0) counters.add(m.unpriced, 1, attrs);
   }
   const attrs = requestMetricAttributes(s);
-  m.requests.add(1, attrs);
+  counters.add(m.requests, 1, attrs);
   m.requestDuration.record(s.latencyMs / 1000, attrs);
 }
 
