@@ -13,7 +13,7 @@ import { readJson, validate } from "./body.js";
 import { completionToChunks, usageChunk } from "./chunks.js";
 import { asGatewayError, GatewayError } from "./errors.js";
 import type { GatewayHooks } from "./hooks.js";
-import { estimateTokens, explainHeaders, trackRequest } from "./lifecycle.js";
+import { estimateTokens, explainHeaders, jsonResponse, trackRequest } from "./lifecycle.js";
 import { clientFor, type GatewayEnv, headerRecord, openScope, requireTenant } from "./request-context.js";
 import { chatRequestSchema, type ChatRequest } from "./schemas.js";
 import { type SseItem, sseResponse } from "./sse-response.js";
@@ -99,7 +99,7 @@ export async function runChat(
       const explain = explainHeaders(plan, selected.strategy.name, answered, totals.costUsd);
       if (ctx.budget.stoppedBy) explain["x-octoroute-budget-stopped"] = ctx.budget.stoppedBy;
       if (selected.note) explain["x-octoroute-strategy-note"] = selected.note;
-      return c.json(body, 200, explain);
+      return jsonResponse(c, body, explain);
     }
 
     const includeUsage = request.stream_options?.include_usage === true;

@@ -7,7 +7,7 @@ import { planRequest } from "../router/plan.js";
 import { readJson, validate } from "./body.js";
 import { asGatewayError, GatewayError } from "./errors.js";
 import type { GatewayHooks } from "./hooks.js";
-import { estimateTokens, explainHeaders, trackRequest } from "./lifecycle.js";
+import { estimateTokens, explainHeaders, jsonResponse, trackRequest } from "./lifecycle.js";
 import { clientFor, type GatewayEnv, headerRecord, openScope, requireTenant } from "./request-context.js";
 import { completionRequestSchema, embeddingRequestSchema } from "./schemas.js";
 import { type SseItem, sseResponse } from "./sse-response.js";
@@ -44,7 +44,7 @@ export async function handleCompletions(c: Context<GatewayEnv>, hooks: GatewayHo
     if (!request.stream) {
       const completion = await client.complete(request);
       const totals = tracker.finish(200);
-      return c.json({ ...completion, usage: totals.usage }, 200, explainHeaders(plan, "none", plan.node, totals.costUsd));
+      return jsonResponse(c, { ...completion, usage: totals.usage }, explainHeaders(plan, "none", plan.node, totals.costUsd));
     }
     const stream = await client.completeStream(request);
     const includeUsage = request.stream_options?.include_usage === true;
@@ -94,7 +94,7 @@ export async function handleEmbeddings(c: Context<GatewayEnv>, hooks: GatewayHoo
     }
     const result = await client.embed(request);
     const totals = tracker.finish(200);
-    return c.json({ ...result, usage: { prompt_tokens: totals.usage.prompt_tokens, total_tokens: totals.usage.prompt_tokens } }, 200, explainHeaders(plan, "none", plan.node, totals.costUsd));
+    return jsonResponse(c, { ...result, usage: { prompt_tokens: totals.usage.prompt_tokens, total_tokens: totals.usage.prompt_tokens } }, explainHeaders(plan, "none", plan.node, totals.costUsd));
   } catch (err) {
     tracker.finish(asGatewayError(err).status, asGatewayError(err));
     throw err;

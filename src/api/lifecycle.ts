@@ -3,11 +3,12 @@
  * ledger/metrics hook, and build the explanation headers. Every endpoint ends through here, so no
  * request escapes accounting.
  */
+import type { Context } from "hono";
 import type { Plan } from "../router/types.js";
 import type { AccountTotals } from "../telemetry/usage.js";
 import type { GatewayError } from "./errors.js";
 import type { Admission, Endpoint, GatewayHooks, RequestSummary } from "./hooks.js";
-import type { CallScope } from "./request-context.js";
+import type { CallScope, GatewayEnv } from "./request-context.js";
 
 export interface Tracker {
   readonly scope: CallScope;
@@ -62,6 +63,16 @@ export function trackRequest(scope: CallScope, endpoint: Endpoint, hooks: Gatewa
     },
   };
   return tracker;
+}
+
+/**
+ * The JSON response of a model endpoint, with its headers as a plain object (the request id,
+ * the content type and the `x-octoroute-*` explanation). `c.json()` with several headers builds a
+ * WHATWG Headers object that @hono/node-server then iterates back into a plain object; a plain
+ * object goes straight to `writeHead`. Other runtimes take it as any Response.
+ */
+export function jsonResponse(c: Context<GatewayEnv>, body: unknown, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json", "x-request-id": c.get("requestId"), ...headers } });
 }
 
 /** `x-octoroute-*` headers that explain a decision. Values are ASCII-safe. */

@@ -171,6 +171,8 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+const UTF8 = new TextDecoder();
+
 /** Sends a request and parses the whole JSON body. */
 export async function requestJson<T>(
   target: TransportTarget,
@@ -184,13 +186,16 @@ export async function requestJson<T>(
     parts.push(c);
     size += c.length;
   }
-  const all = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
-    off += p.length;
+  // Most bodies arrive in one chunk: decode it as is instead of copying it first.
+  let all = parts.length === 1 ? parts[0]! : new Uint8Array(size);
+  if (parts.length !== 1) {
+    let off = 0;
+    for (const p of parts) {
+      all.set(p, off);
+      off += p.length;
+    }
   }
-  const text = new TextDecoder().decode(all);
+  const text = UTF8.decode(all);
   try {
     return { value: JSON.parse(text) as T, ttftMs: opened.ttftMs };
   } catch {

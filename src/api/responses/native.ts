@@ -12,7 +12,7 @@ import { planRequest } from "../../router/plan.js";
 import { DEFAULT_MAX_OUTPUT_TOKENS } from "../chat.js";
 import { asGatewayError, GatewayError } from "../errors.js";
 import type { GatewayHooks } from "../hooks.js";
-import { estimateTokens, explainHeaders, trackRequest } from "../lifecycle.js";
+import { estimateTokens, explainHeaders, jsonResponse, trackRequest } from "../lifecycle.js";
 import { clientFor, type GatewayEnv, headerRecord, openScope, requestHeader, requireTenant } from "../request-context.js";
 import type { ConversationItem } from "./conversation.js";
 import { responseSkeleton, toResponseUsage } from "./from-chat.js";
@@ -99,7 +99,7 @@ export async function runNative(
     response.usage = toResponseUsage(totals.usage);
     await persist(response);
     const answered = scope.account.records.findLast((r) => r.status === "ok")?.model ?? plan.node;
-    return c.json(response, 200, explainHeaders(plan, "none", answered, totals.costUsd));
+    return jsonResponse(c, response, explainHeaders(plan, "none", answered, totals.costUsd));
   } catch (err) {
     tracker.finish(asGatewayError(err).status, asGatewayError(err));
     throw err;
