@@ -11,7 +11,8 @@
  * (extra targets to find where time goes, e.g. `ledger,budgets,otel`: `startGateway` with only
  * those parts on; `none` = `startGateway` with all three off), BENCH_PROFILE=1 (every gateway
  * child writes a `--cpu-prof` profile to bench/results/ when the run ends), BENCH_NODE_ARGS (extra
- * node flags for the gateway children, e.g. `--trace-gc`).
+ * node flags for the gateway children, e.g. `--trace-gc`), BENCH_GATEWAY_CONFIG (JSON merged into
+ * every gateway's config), BENCH_HEAP=1 (allocation profiles, garbage included, in bench/results/).
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -45,6 +46,8 @@ async function benchConfig(simUrl: string, parts: Part[], otlp?: string): Promis
     ledger: { enabled: parts.includes("ledger") },
     tenants: { bench: { keys: parts.includes("budgets") ? [{ id: "bench-key", hash, ...huge }] : [hash], models: ["*"], ...(parts.includes("budgets") ? huge : {}) } },
     ...(parts.includes("otel") && otlp ? { telemetry: { otlp: { endpoint: otlp, metricsIntervalMs: 1000 }, sampling: { ratio: 1 } } } : {}),
+    // BENCH_GATEWAY_CONFIG: top-level sections merged into every gateway's config (to see what a setting costs).
+    ...(JSON.parse(process.env.BENCH_GATEWAY_CONFIG ?? "{}") as Record<string, unknown>),
   };
 }
 

@@ -1,37 +1,28 @@
 /**
  * The one place the OpenTelemetry SDK is wired (Node only): a tracer provider exporting spans over
- * OTLP/HTTP, a meter provider read by Prometheus (`/metrics`) and optionally pushed over OTLP/HTTP,
- * and the `onRequestEnd` hook that turns each finished request into one span per client request,
- * one child span per upstream call, and metric points. Attribute shapes come from `genai.ts`.
+ * OTLP/HTTP, a meter provider read by Prometheus (`/metrics`) and optionally pushed over OTLP/HTTP
+ * (the per-request metrics come from `request-metrics.ts`, a MetricProducer; the budget gauge is
+ * an SDK instrument), and the `onRequestEnd` hook that turns each finished request into one span
+ * per client request, one child span per upstream call, and metric points. Attribute shapes come
+ * from `genai.ts`.
  *
  * Everything happens after the response is done, from the request summary: spans get the real
  * start times carried by the records, and the hot path pays nothing until the request has ended.
  * Providers are private to the gateway (not registered globally), so two gateways in one process
  * (tests) never share counters.
  */
-import { type Attributes as OtelAttributes, type Counter, type Histogram, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import { type Attributes as OtelAttributes, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { AggregationType, type IMetricReader, MeterProvider, PeriodicExportingMetricReader, type ViewOptions } from "@opentelemetry/sdk-metrics";
+import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import type { GatewayHooks, RequestSummary } from "../../api/hooks.js";
 import { type TelemetryConfig, telemetrySchema } from "../../config/telemetry.js";
-import {
-  callAttributes,
-  callMetricAttributes,
-  callSpanName,
-  DURATION_BUCKETS_S,
-  METRICS,
-  PER_TOKEN_BUCKETS_S,
-  requestAttributes,
-  requestMetricAttributes,
-  requestSpanName,
-  secondsPerOutputToken,
-  TOKEN_BUCKETS,
-} from "./genai.js";
+import { callAttributes, callSpanName, METRICS, requestAttributes, requestSpanName } from "./genai.js";
 import { type ModelLatency, TenantLatency } from "./idealised-latency.js";
+import { RequestMetrics } from "./request-metrics.js";
 
 /** Remaining budget of one tenant (or key) over one period, for the `budget remaining` gauge. */
 export interface BudgetRemaining {
@@ -48,6 +39,12 @@ export interface TelemetryOptions {
   serviceVersion?: string;
   /** Where failed exports are reported (at most once a minute per signal); silent when omitted. */
   log?: (msg: string) => void;
+  /**
+   * Which signals this instance produces (default both). The Node entry keeps metrics on the
+   * request thread (cheap: `request-metrics.ts`) and builds and exports spans on the background
+   * thread (`span-thread.ts`).
+   */
+  signals?: { metrics: boolean; traces: boolean };
 }
 
 /** What the Node entry holds: the hook to compose, the Prometheus text, the latency profile. */
@@ -77,7 +74,8 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   // Traces: only when a collector is configured (no tracer at all otherwise: zero cost).
   let tracerProvider: BasicTracerProvider | undefined;
   let tracer: Tracer | undefined;
-  if (otlp?.traces && config.sampling.ratio > 0) {
+  const signals = opts.signals ?? { metrics: true, traces: true };
+  if (signals.traces && otlp?.traces && config.sampling.ratio > 0) {
     const exporter = reportFailures(new OTLPTraceExporter({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }), "span", opts.log);
     tracerProvider = new BasicTracerProvider({
       resource,
@@ -87,32 +85,26 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
     tracer = tracerProvider.getTracer("octoroute");
   }
 
-  // Metrics: Prometheus pulls, OTLP pushes; both read the same instruments.
+  // Metrics: Prometheus pulls, OTLP pushes; both read the request metrics (a MetricProducer) and
+  // the SDK's own instruments (the budget gauge).
+  const requestMetrics = new RequestMetrics();
+  const metricProducers = [requestMetrics];
   const readers: IMetricReader[] = [];
-  const prometheus = config.prometheus.enabled ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  const prometheus = signals.metrics && config.prometheus.enabled ? new PrometheusExporter({ preventServerStart: true, metricProducers }) : undefined;
   if (prometheus) readers.push(prometheus);
-  if (otlp?.metrics) {
+  if (signals.metrics && otlp?.metrics) {
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: reportFailures(new OTLPMetricExporter({ url: `${base}/v1/metrics`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }), "metric", opts.log),
         exportIntervalMillis: otlp.metricsIntervalMs,
         exportTimeoutMillis: Math.min(otlp.timeoutMs, otlp.metricsIntervalMs),
+        metricProducers,
       }),
     );
   }
-  const meterProvider = new MeterProvider({ resource, readers, views: histogramViews() });
+  const meterProvider = new MeterProvider({ resource, readers });
   const meter = meterProvider.getMeter("octoroute");
-  const instruments = {
-    tokens: meter.createHistogram(METRICS.tokenUsage, { unit: "{token}", description: "Tokens per upstream call, by gen_ai.token.type (input/output)." }),
-    duration: meter.createHistogram(METRICS.operationDuration, { unit: "s", description: "Duration of upstream model calls." }),
-    ttfc: meter.createHistogram(METRICS.timeToFirstChunk, { unit: "s", description: "Time to the first streamed chunk of upstream calls." }),
-    perChunk: meter.createHistogram(METRICS.timePerOutputChunk, { unit: "s", description: "Decode time per output token after the first (streamed calls)." }),
-    cost: meter.createCounter(METRICS.cost, { unit: "USD", description: "Cost of upstream calls at catalog prices." }),
-    unpriced: meter.createCounter(METRICS.unpricedCalls, { description: "Upstream calls whose model has no known price (cost unknown, not 0)." }),
-    requests: meter.createCounter(METRICS.requests, { description: "Client requests by tenant, route, strategy and status." }),
-    requestDuration: meter.createHistogram(METRICS.requestDuration, { unit: "s", description: "Duration of client requests through the gateway." }),
-  };
-  if (opts.budgetRemaining) {
+  if (opts.budgetRemaining && readers.length) {
     const read = opts.budgetRemaining;
     meter
       .createObservableGauge(METRICS.budgetRemaining, { unit: "USD", description: "Budget left in the current period, per tenant (and key)." })
@@ -127,9 +119,8 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   const latency = new TenantLatency();
   const serializer = new PrometheusSerializer("", false, undefined, false, true);
 
-  const counters = new CounterBatch();
   const handle = (s: RequestSummary): void => {
-    record(instruments, counters, s);
+    if (readers.length) requestMetrics.record(s);
     latency.add(s.records, s.tenant);
     if (tracer) emitSpans(tracer, s);
   };
@@ -147,11 +138,6 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
       } catch {
         /* telemetry must never take the gateway down */
       }
-    }
-    try {
-      counters.flush();
-    } catch {
-      /* as above */
     }
   };
   const onRequestEnd = (s: RequestSummary): void => {
@@ -181,59 +167,6 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
       await Promise.allSettled([tracerProvider?.shutdown(), meterProvider.shutdown()]);
     },
   };
-}
-
-type Instruments = {
-  tokens: Histogram;
-  duration: Histogram;
-  ttfc: Histogram;
-  perChunk: Histogram;
-  cost: Counter;
-  unpriced: Counter;
-  requests: Counter;
-  requestDuration: Histogram;
-};
-
-/**
- * Counter increments of one drained batch, summed per instrument and attribute set, then added
- * once each: the SDK hashes the attribute set on every `add` (sorting and serialising its keys),
- * and a batch of requests mostly repeats a handful of sets. Histograms need every value, so they
- * are still recorded one by one. The key is the attribute values in the set's fixed key order.
- */
-class CounterBatch {
-  private readonly pending = new Map<Counter, Map<string, { attrs: OtelAttributes; value: number }>>();
-
-  add(counter: Counter, value: number, attrs: Record<string, string | number | boolean>): void {
-    let sets = this.pending.get(counter);
-    if (!sets) this.pending.set(counter, (sets = new Map()));
-    let key = "";
-    for (const k in attrs) key += `${k}\u0000${attrs[k]}\u0001`;
-    const entry = sets.get(key);
-    if (entry) entry.value += value;
-    else sets.set(key, { attrs, value });
-  }
-
-  flush(): void {
-    for (const [counter, sets] of this.pending) for (const { attrs, value } of sets.values()) counter.add(value, attrs);
-    this.pending.clear();
-  }
-}
-
-function record(m: Instruments, counters: CounterBatch, s: RequestSummary): void {
-  for (const r of s.records) {
-    const attrs = callMetricAttributes(r);
-    m.tokens.record(r.inputTokens, { ...attrs, "gen_ai.token.type": "input" });
-    m.tokens.record(r.outputTokens, { ...attrs, "gen_ai.token.type": "output" });
-    m.duration.record(r.latencyMs / 1000, attrs);
-    if (r.streamed && r.ttftMs !== null && r.status === "ok") m.ttfc.record(r.ttftMs / 1000, attrs);
-    const perToken = secondsPerOutputToken(r);
-    if (perToken !== null) m.perChunk.record(perToken, attrs);
-    if (r.costUsd !== null) counters.add(m.cost, r.costUsd, attrs);
-    else if (r.inputTokens + r.outputTokens > 0) counters.add(m.unpriced, 1, attrs);
-  }
-  const attrs = requestMetricAttributes(s);
-  counters.add(m.requests, 1, attrs);
-  m.requestDuration.record(s.latencyMs / 1000, attrs);
 }
 
 /** One SERVER span for the client request, one CLIENT child per upstream call, at their real times. */
@@ -270,17 +203,3 @@ function reportFailures<T extends { export(items: never, done: (r: { code: numbe
   return exporter;
 }
 
-/** Bucket boundaries recommended by the GenAI conventions instead of the SDK's generic ones. */
-function histogramViews(): ViewOptions[] {
-  const view = (instrumentName: string, boundaries: number[]): ViewOptions => ({
-    instrumentName,
-    aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries } },
-  });
-  return [
-    view(METRICS.tokenUsage, TOKEN_BUCKETS),
-    view(METRICS.operationDuration, DURATION_BUCKETS_S),
-    view(METRICS.timeToFirstChunk, DURATION_BUCKETS_S),
-    view(METRICS.timePerOutputChunk, PER_TOKEN_BUCKETS_S),
-    view(METRICS.requestDuration, DURATION_BUCKETS_S),
-  ];
-}

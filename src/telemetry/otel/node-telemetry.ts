@@ -1,17 +1,17 @@
 /**
- * Telemetry for the Node entry in one call: the SDK (`node-sdk.ts`), `/metrics` either as a gateway
- * route (admin key) or on its own listener (config `telemetry.prometheus.bind`), and one `close()`
- * that flushes spans and metrics on graceful shutdown. Keeps `node.ts` to a few lines.
+ * Telemetry for the Node entry in one call: metrics and the idealised latency profile on the
+ * request thread (`node-sdk.ts` with `request-metrics.ts`: a few additions per request), spans
+ * built and exported over OTLP on the background thread (`span-thread.ts`) when a collector
+ * takes traces, `/metrics` either as a gateway route (admin key) or on its own listener (config
+ * `telemetry.prometheus.bind`), and one `close()` that flushes spans and metrics on graceful
+ * shutdown. Keeps `node.ts` to a few lines.
  */
 import type { GatewayPlugin } from "../../app.js";
-import type { TelemetryConfig } from "../../config/telemetry.js";
+import { type TelemetryConfig, telemetrySchema } from "../../config/telemetry.js";
 import { metricsPlugin } from "./metrics-plugin.js";
-import { type TelemetryConfig as Config, telemetrySchema } from "../../config/telemetry.js";
-import type { RequestSummary } from "../../api/hooks.js";
-import { TenantLatency } from "./idealised-latency.js";
-import type { GatewayTelemetry, TelemetryOptions } from "./node-sdk.js";
-import { startThreadedTelemetry } from "./telemetry-thread.js";
+import { type GatewayTelemetry, startTelemetry, type TelemetryOptions } from "./node-sdk.js";
 import { type PrometheusServer, startPrometheusServer } from "./prometheus-server.js";
+import { startSpanThread } from "./span-thread.js";
 
 export interface NodeTelemetry {
   telemetry: GatewayTelemetry;
@@ -24,10 +24,24 @@ export interface NodeTelemetry {
 
 export async function startNodeTelemetry(cfg: TelemetryConfig | undefined, opts: TelemetryOptions = {}): Promise<NodeTelemetry> {
   const config = cfg ?? telemetrySchema.parse({});
-  // With nothing to export (no /metrics, no collector) there is no SDK and no thread at all.
-  const exporting = config.prometheus.enabled || (config.otlp !== undefined && (config.otlp.traces || config.otlp.metrics));
-  const telemetry = exporting ? startThreadedTelemetry(config, opts) : latencyOnly(config);
-  const prom = telemetry.config.prometheus;
+  const local = startTelemetry(config, { ...opts, signals: { metrics: true, traces: false } });
+  const spans = config.otlp?.traces && config.sampling.ratio > 0 ? startSpanThread(config, opts) : undefined;
+  const telemetry: GatewayTelemetry = spans
+    ? {
+        config,
+        hooks: {
+          onRequestEnd(s) {
+            local.hooks.onRequestEnd(s);
+            spans.onRequestEnd(s);
+          },
+        },
+        latency: local.latency,
+        renderPrometheus: local.renderPrometheus,
+        flush: async () => void (await Promise.all([local.flush(), spans.flush()])),
+        shutdown: async () => void (await Promise.allSettled([local.shutdown(), spans.shutdown()])),
+      }
+    : local;
+  const prom = config.prometheus;
   const render = () => telemetry.renderPrometheus();
   let server: PrometheusServer | undefined;
   const plugins: GatewayPlugin[] = [];
@@ -41,18 +55,5 @@ export async function startNodeTelemetry(cfg: TelemetryConfig | undefined, opts:
       await server?.close();
       await telemetry.shutdown();
     },
-  };
-}
-
-/** Telemetry that only keeps the idealised latency profile (for the dashboard). */
-function latencyOnly(config: Config): GatewayTelemetry {
-  const latency = new TenantLatency();
-  return {
-    config,
-    hooks: { onRequestEnd: (s: RequestSummary) => latency.add(s.records, s.tenant) },
-    latency: (tenant) => latency.snapshot(tenant),
-    renderPrometheus: async () => "",
-    flush: async () => {},
-    shutdown: async () => {},
   };
 }

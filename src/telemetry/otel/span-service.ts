@@ -1,0 +1,39 @@
+/**
+ * Spans as a background-thread service (`span-thread.ts` is the request thread's side): builds
+ * one span per client request and one per upstream call with the OpenTelemetry SDK and exports
+ * them over OTLP/HTTP, from finished requests that arrive in batches. Building, batching and
+ * JSON-encoding spans costs tens of microseconds per request, none of it on the thread that
+ * serves requests.
+ */
+import type { MessagePort } from "node:worker_threads";
+import type { TelemetryConfig } from "../../config/telemetry.js";
+import { parseSummaries } from "../summary-json.js";
+import { startTelemetry } from "./node-sdk.js";
+
+/** Request thread → service. */
+export type ToSpanService = { t: "batch"; data: string } | { t: "call"; id: number; method: "flush" | "shutdown" };
+/** Service → request thread. */
+export type FromSpanService = { t: "result"; id: number; error?: string } | { t: "log"; msg: string };
+
+export function serve(port: MessagePort, input: unknown): void {
+  const data = input as { config: TelemetryConfig; serviceVersion?: string };
+  const send = (m: FromSpanService) => port.postMessage(m);
+  const telemetry = startTelemetry(data.config, {
+    serviceVersion: data.serviceVersion,
+    log: (msg) => send({ t: "log", msg }),
+    signals: { metrics: false, traces: true },
+  });
+
+  port.on("message", async (m: ToSpanService) => {
+    if (m.t === "batch") {
+      for (const s of parseSummaries(m.data)) telemetry.hooks.onRequestEnd(s);
+      return;
+    }
+    try {
+      await (m.method === "flush" ? telemetry.flush() : telemetry.shutdown());
+      send({ t: "result", id: m.id });
+    } catch (err) {
+      send({ t: "result", id: m.id, error: (err as Error).message ?? String(err) });
+    }
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * The request thread's side of span export (`span-service.ts` builds and exports the spans on
+ * the background thread): a finished request costs one `JSON.stringify` (shared with the ledger,
+ * `summary-json.ts`), and a batch crosses to the background thread as one string every
+ * `BATCH_MS` (or `BATCH_SIZE` requests). `flush()` sends what is queued first, and messages on
+ * one port arrive in order, so a flush always includes every request that finished before it.
+ */
+import type { RequestSummary } from "../../api/hooks.js";
+import type { TelemetryConfig } from "../../config/telemetry.js";
+import { openService } from "../../node/background.js";
+import { summaryJson } from "../summary-json.js";
+import type { TelemetryOptions } from "./node-sdk.js";
+import type { FromSpanService, ToSpanService } from "./span-service.js";
+
+const BATCH_MS = 50;
+const BATCH_SIZE = 256;
+
+export interface SpanThread {
+  onRequestEnd(s: RequestSummary): void;
+  /** Exports what finished so far. */
+  flush(): Promise<void>;
+  /** Flushes and stops exporting. */
+  shutdown(): Promise<void>;
+}
+
+export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions = {}): SpanThread {
+  const channel = openService(new URL("./span-service.ts", import.meta.url), { config, serviceVersion: opts.serviceVersion });
+  const port = channel.port;
+  const waiting = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  let seq = 0;
+  let dead: Error | undefined;
+  let queued: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const post = (m: ToSpanService) => {
+    if (!dead) port.postMessage(m);
+  };
+  const send = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!queued.length) return;
+    const data = `[${queued.join(",")}]`;
+    queued = [];
+    post({ t: "batch", data });
+  };
+  const call = (method: "flush" | "shutdown"): Promise<void> => {
+    send();
+    if (dead) return Promise.reject(dead);
+    const id = ++seq;
+    return new Promise((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      post({ t: "call", id, method });
+    });
+  };
+
+  port.on("message", (m: FromSpanService) => {
+    if (m.t === "log") {
+      opts.log?.(m.msg);
+      return;
+    }
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error !== undefined) w?.reject(new Error(m.error));
+    else w?.resolve();
+  });
+  channel.onExit((err) => {
+    if (dead) return;
+    dead = err;
+    opts.log?.(`background thread stopped, spans are no longer exported: ${err.message}`);
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    onRequestEnd(s) {
+      if (dead) return;
+      queued.push(summaryJson(s));
+      if (queued.length >= BATCH_SIZE) send();
+      else if (!timer) {
+        timer = setTimeout(send, BATCH_MS);
+        timer.unref();
+      }
+    },
+    flush: () => call("flush"),
+    shutdown: () =>
+      (stopped ??= (async () => {
+        await call("shutdown").catch(() => {});
+        dead ??= new Error("spans are shut down");
+        await channel.close();
+      })()),
+  };
+}
