@@ -21,10 +21,15 @@ export type GatewayEnv = { Variables: GatewayVariables };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Echoes a well-formed client request id, else makes one. */
+/**
+ * Echoes a well-formed client request id, else makes one: `req_` + 32 hex digits, the first 12 the
+ * time in ms and the rest random (as in UUIDv7). Time-ordered ids keep the ledger's request-id
+ * indexes append-mostly; random ones made every insert touch a random index page, which measured
+ * as the larger part of the SQLite ledger's write cost.
+ */
 export function requestIdFrom(header: string | undefined): string {
   if (header && REQUEST_ID.test(header)) return header;
-  return `req_${crypto.randomUUID().replace(/-/g, "")}`;
+  return `req_${Date.now().toString(16).padStart(12, "0")}${crypto.randomUUID().replace(/-/g, "").slice(12)}`;
 }
 
 /**
