@@ -28,6 +28,19 @@ describe("chat completions", () => {
     expect(response.headers.get("x-request-id")).toBe("my-trace-123");
   });
 
+  it("forwards a slow stream as it arrives, not at its end", async () => {
+    // Each upstream chunk 60 ms apart: events that arrive together may share a write, but none waits for the next.
+    const stream = await stack
+      .client()
+      .chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: "stream slowly" }], stream: true, max_tokens: 6 }, { headers: { "x-sim-fault": "slow-drip;ms=60" } });
+    const started = Date.now();
+    const arrivals: number[] = [];
+    for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) arrivals.push(Date.now() - started);
+    expect(arrivals.length).toBeGreaterThanOrEqual(3);
+    // Spread over the upstream's pace: the first content well before the last.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(60 * (arrivals.length - 2));
+  });
+
   it("sends the request id on streams, on completions streams and on errors too", async () => {
     const base = `${stack.gateway.url}/v1`;
     const headers = { authorization: `Bearer ${KEY_A}`, "content-type": "application/json", "x-request-id": "trace-stream-1" };

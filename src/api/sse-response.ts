@@ -14,6 +14,29 @@ import { SSE_DONE, SSE_HEADERS, sseComment, sseData } from "./sse.js";
  */
 const STREAM_FRAMING = { "transfer-encoding": "chunked" } as const;
 
+/** Most events merged into one write (bounds the copy when a fast upstream floods). */
+const MAX_EVENTS_PER_WRITE = 64;
+
+const IO_TURN = Symbol("io turn");
+/**
+ * Resolves once the event loop has polled I/O: `setImmediate` on Node; elsewhere (workerd) a
+ * zero timeout, which those runtimes do not clamp.
+ */
+const afterIo: () => Promise<typeof IO_TURN> =
+  typeof setImmediate === "function" ? () => new Promise((r) => setImmediate(r, IO_TURN)) : () => new Promise((r) => setTimeout(r, 0, IO_TURN));
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export type SseItem = { data: unknown; event?: string } | { comment: string };
 
 export interface SseResponseOptions {
@@ -35,18 +58,43 @@ export function sseResponse(source: AsyncIterable<SseItem>, opts: SseResponseOpt
     opts.onEnd(outcome);
   };
   const encode = (item: SseItem): Uint8Array => ("comment" in item ? sseComment(item.comment) : sseData(item.data, item.event));
+  // A `next()` that had not settled when a write went out; the following pull takes it over.
+  let pending: Promise<IteratorResult<SseItem>> | undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      const parts: Uint8Array[] = [];
+      const flush = () => {
+        if (parts.length) controller.enqueue(parts.length === 1 ? parts[0]! : concat(parts));
+        parts.length = 0;
+      };
       try {
-        const next = await iterator.next();
-        if (next.done) {
-          if (opts.done) controller.enqueue(SSE_DONE);
-          controller.close();
-          end(null);
-          return;
+        let next = await (pending ?? iterator.next());
+        pending = undefined;
+        // Events that are already here (an upstream read often carries many) go out in one write;
+        // the next one is waited for only until the event loop has polled I/O, so nothing waits
+        // for data that has not arrived. One write per event cost a syscall each.
+        for (;;) {
+          if (next.done) {
+            if (opts.done) parts.push(SSE_DONE);
+            flush();
+            controller.close();
+            end(null);
+            return;
+          }
+          parts.push(encode(next.value));
+          if (parts.length >= MAX_EVENTS_PER_WRITE) break;
+          const upcoming = iterator.next();
+          const raced = await Promise.race([upcoming, afterIo()]);
+          if (raced === IO_TURN) {
+            pending = upcoming;
+            upcoming.catch(() => {}); // settled (or rejected) by the next pull
+            break;
+          }
+          next = raced;
         }
-        controller.enqueue(encode(next.value));
+        flush();
       } catch (err) {
+        flush();
         const gw = asGatewayError(err);
         if (gw.code === "request_cancelled") {
           end("cancelled");

@@ -27,6 +27,9 @@ export interface OpenedBody {
 
 type TimeoutPhase = "first_byte" | "idle";
 
+/** Abort reason when the reader of a body stops before its end (nobody sees it as an error). */
+const CONSUMER_DONE: Error = new Error("the reader of this upstream body stopped before its end");
+
 /**
  * Sends a request and waits for the first body byte under `firstByteMs`; the returned iterable
  * yields the rest under `idleMs` between chunks. Non-2xx statuses throw the mapped GatewayError.
@@ -155,7 +158,10 @@ export async function openBody(
         },
         async return(): Promise<IteratorResult<Uint8Array>> {
           finish();
-          controller.abort();
+          // A consumer that stops early (often right after `[DONE]`, before the upstream's EOF):
+          // release the upstream. The reason is made once: a default AbortError is a DOMException
+          // that captures a stack, measured at tens of microseconds on every streamed request.
+          controller.abort(CONSUMER_DONE);
           res.cancel();
           return { done: true, value: undefined };
         },
