@@ -68,9 +68,14 @@ async function main(): Promise<string> {
 // Exit normally on SIGINT so `--cpu-prof` writes its profile.
 process.on("SIGINT", () => process.exit(0));
 const url = await main();
-process.on("message", (msg: { cmd?: string }) => {
+process.on("message", async (msg: { cmd?: string }) => {
   if (msg?.cmd === "mem") {
-    (globalThis as { gc?: () => void }).gc?.();
+    // Retained memory, not what the last burst left committed: a full GC, a moment of idleness
+    // (V8 gives unused heap pages back on its own schedule after load stops), and another GC.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    await new Promise((r) => setTimeout(r, 1500));
+    gc?.();
     const m = process.memoryUsage();
     const oldSpace = getHeapSpaceStatistics().find((s) => s.space_name === "old_space");
     process.send?.({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, oldSpaceCommitted: oldSpace?.space_size ?? 0 });
