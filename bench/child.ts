@@ -70,12 +70,16 @@ process.on("SIGINT", () => process.exit(0));
 const url = await main();
 process.on("message", async (msg: { cmd?: string }) => {
   if (msg?.cmd === "mem") {
-    // Retained memory, not what the last burst left committed: a full GC, a moment of idleness
-    // (V8 gives unused heap pages back on its own schedule after load stops), and another GC.
+    // Retained memory, not what the last burst left committed: a full GC (of the background
+    // thread too), a moment of idleness (V8 gives unused heap pages back on its own schedule
+    // after load stops), and another GC.
     const gc = (globalThis as { gc?: () => void }).gc;
+    const { collectBackgroundGarbage } = await import("../src/node/background.js");
     gc?.();
+    await collectBackgroundGarbage();
     await new Promise((r) => setTimeout(r, 1500));
     gc?.();
+    await collectBackgroundGarbage();
     const m = process.memoryUsage();
     const oldSpace = getHeapSpaceStatistics().find((s) => s.space_name === "old_space");
     process.send?.({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, oldSpaceCommitted: oldSpace?.space_size ?? 0 });

@@ -10,7 +10,13 @@ export interface BackgroundService {
   serve(port: MessagePort, data: unknown): void | Promise<void>;
 }
 
-parentPort!.on("message", async (m: { service: string; data: unknown; port: MessagePort }) => {
+parentPort!.on("message", async (m: { service: string; data: unknown; port: MessagePort } | { gc: MessagePort }) => {
+  if ("gc" in m) {
+    (globalThis as { gc?: () => void }).gc?.();
+    m.gc.postMessage("done");
+    m.gc.close();
+    return;
+  }
   const compiled = m.service.replace(/\.ts$/, ".js");
   const href = compiled !== m.service && existsSync(fileURLToPath(compiled)) ? compiled : m.service;
   const mod = (await import(href)) as BackgroundService;

@@ -68,3 +68,20 @@ export function openService(service: URL, data: unknown): ServiceChannel {
     },
   };
 }
+
+/**
+ * Runs a full GC in the background thread when the process was started with `--expose-gc`
+ * (benches reading retained memory); resolves at once when there is no thread.
+ */
+export function collectBackgroundGarbage(): Promise<void> {
+  const worker = thread;
+  if (!worker) return Promise.resolve();
+  const { port1, port2 } = new MessageChannel();
+  return new Promise<void>((resolve) => {
+    port1.once("message", () => {
+      port1.close();
+      resolve();
+    });
+    worker.postMessage({ gc: port2 }, [port2]);
+  });
+}
