@@ -94,7 +94,11 @@ export function sseResponse(source: AsyncIterable<SseItem>, opts: SseResponseOpt
         }
         flush();
       } catch (err) {
-        flush();
+        try {
+          flush(); // what was read before the failure still goes out first
+        } catch {
+          /* the reader is gone (stream cancelled) */
+        }
         const gw = asGatewayError(err);
         if (gw.code === "request_cancelled") {
           end("cancelled");
