@@ -38,32 +38,40 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator
   let buffer = "";
   let event: string | undefined;
   let data: string[] = [];
-  const flushLine = function* (line: string): Generator<SseEvent> {
+  // One line in; the finished event when the line ends one (a blank line), else undefined.
+  // A plain function rather than a generator per line: streams have thousands of lines.
+  const takeLine = (line: string): SseEvent | undefined => {
     if (line === "") {
-      if (data.length > 0) yield { event, data: data.join("\n") };
+      const done = data.length > 0 ? { event, data: data.length === 1 ? data[0]! : data.join("\n") } : undefined;
       event = undefined;
       data = [];
-      return;
+      return done;
     }
-    if (line.charCodeAt(0) === 58 /* ':' */) return;
+    if (line.charCodeAt(0) === 58 /* ':' */) return undefined;
     const colon = line.indexOf(":");
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? "" : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     if (field === "data") data.push(value);
     else if (field === "event") event = value;
+    return undefined;
   };
   for await (const chunk of body) {
     buffer += decoder.decode(chunk, { stream: true });
+    let start = 0;
     let nl: number;
-    while ((nl = buffer.indexOf("\n")) !== -1) {
-      let line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line.endsWith("\r")) line = line.slice(0, -1);
-      yield* flushLine(line);
+    while ((nl = buffer.indexOf("\n", start)) !== -1) {
+      const end = nl > start && buffer.charCodeAt(nl - 1) === 13 /* '\r' */ ? nl - 1 : nl;
+      const ev = takeLine(buffer.slice(start, end));
+      start = nl + 1;
+      if (ev) yield ev;
     }
+    buffer = start ? buffer.slice(start) : buffer;
   }
   buffer += decoder.decode();
-  if (buffer.length > 0) yield* flushLine(buffer.replace(/\r$/, ""));
+  if (buffer.length > 0) {
+    const ev = takeLine(buffer.replace(/\r$/, ""));
+    if (ev) yield ev;
+  }
   if (data.length > 0) yield { event, data: data.join("\n") };
 }
