@@ -193,38 +193,52 @@ function queryInverseNorm(query: SparseVector): number {
   return n ? 1 / Math.sqrt(n) : 1;
 }
 
+/**
+ * The cosine loop both indexes share: clear the dot products, let `addBucket` add each query
+ * bucket's contribution (buckets the examples never used are skipped), then scale by both norms
+ * into `out` (which may be `dots` itself).
+ */
+function similarityIndex(
+  wasm: boolean,
+  buckets: number,
+  inverseNorm: Float64Array,
+  dots: Float32Array | Float64Array,
+  out: Float64Array,
+  addBucket: (bucket: number, weight: number) => void,
+): KnnIndex {
+  const n = inverseNorm.length;
+  return {
+    size: n,
+    wasm,
+    cosine(query) {
+      dots.fill(0);
+      const qi = query.idx;
+      const qv = query.val;
+      for (let t = 0; t < qi.length; t++) if (qi[t]! < buckets) addBucket(qi[t]!, qv[t]!);
+      const q = queryInverseNorm(query);
+      for (let e = 0; e < n; e++) out[e] = dots[e]! * q * inverseNorm[e]!;
+      return out;
+    },
+  };
+}
+
 /** The JavaScript walk (used where WebAssembly is unavailable). */
 function jsIndex(vectors: SparseVector[]): KnnIndex {
   const n = vectors.length;
   const { start, ids, vals, size } = buildPostings(vectors);
   const inv = inverseNorms(vectors);
   const dots = new Float64Array(n);
-  return {
-    size: n,
-    wasm: false,
-    cosine(query) {
-      dots.fill(0);
-      const qi = query.idx;
-      const qv = query.val;
-      for (let k = 0; k < qi.length; k++) {
-        const b = qi[k]!;
-        if (b >= size) continue;
-        const v = qv[k]!;
-        const to = start[b + 1]!;
-        let j = start[b]!;
-        for (; j + 3 < to; j += 4) {
-          dots[ids[j]!]! += v * vals[j]!;
-          dots[ids[j + 1]!]! += v * vals[j + 1]!;
-          dots[ids[j + 2]!]! += v * vals[j + 2]!;
-          dots[ids[j + 3]!]! += v * vals[j + 3]!;
-        }
-        for (; j < to; j++) dots[ids[j]!]! += v * vals[j]!;
-      }
-      const q = queryInverseNorm(query);
-      for (let e = 0; e < n; e++) dots[e] = dots[e]! * q * inv[e]!;
-      return dots;
-    },
-  };
+  return similarityIndex(false, size, inv, dots, dots, (b, v) => {
+    const to = start[b + 1]!;
+    let j = start[b]!;
+    for (; j + 3 < to; j += 4) {
+      dots[ids[j]!]! += v * vals[j]!;
+      dots[ids[j + 1]!]! += v * vals[j + 1]!;
+      dots[ids[j + 2]!]! += v * vals[j + 2]!;
+      dots[ids[j + 3]!]! += v * vals[j + 3]!;
+    }
+    for (; j < to; j++) dots[ids[j]!]! += v * vals[j]!;
+  });
 }
 
 /** The WebAssembly index: dense SIMD columns for common buckets, scalar postings for the rest. */
@@ -280,30 +294,15 @@ function wasmIndex(module: WebAssembly.Module, vectors: SparseVector[]): KnnInde
   const dots = f32.subarray(dotsAt / 4, dotsAt / 4 + n);
   const dense = k.dense;
   const sparse = k.sparse;
-  const out = new Float64Array(n);
-  return {
-    size: n,
-    wasm: true,
-    cosine(query) {
-      dots.fill(0);
-      const qi = query.idx;
-      const qv = query.val;
-      for (let t = 0; t < qi.length; t++) {
-        const b = qi[t]!;
-        if (b >= size) continue;
-        const at = column[b]!;
-        if (at) dense(at, qv[t]!, dotsAt, padded * 4);
-        else {
-          const from = sparseFrom[b]!;
-          const count = sparseTo[b]! - from;
-          if (count) sparse(offsAt + from * 4, valsAt + from * 4, count, qv[t]!, dotsAt);
-        }
-      }
-      const q = queryInverseNorm(query);
-      for (let e = 0; e < n; e++) out[e] = dots[e]! * q * inv[e]!;
-      return out;
-    },
-  };
+  return similarityIndex(true, size, inv, dots, new Float64Array(n), (b, v) => {
+    const at = column[b]!;
+    if (at) dense(at, v, dotsAt, padded * 4);
+    else {
+      const from = sparseFrom[b]!;
+      const count = sparseTo[b]! - from;
+      if (count) sparse(offsAt + from * 4, valsAt + from * 4, count, v, dotsAt);
+    }
+  });
 }
 
 /** Builds the similarity index over example vectors (the knn router's examples). */
