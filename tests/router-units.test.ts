@@ -9,6 +9,7 @@ import { escalationPath } from "../src/router/cascade.js";
 import { requestFeatures, textFeatures } from "../src/router/features.js";
 import { parseFunctionalToken } from "../src/router/llm.js";
 import { compileCondition } from "../src/router/rules.js";
+import { parseRoutingJsonl } from "../src/router/learning/dataset.js";
 import { knnIndex, setKnnWasm } from "../src/router/learning/knn-index.js";
 import { sparseCosine, type SparseVector } from "../src/router/learning/vectorize.js";
 import { seededUniforms } from "../src/strategies/search-math.js";
@@ -181,5 +182,34 @@ describe("SQLite router store", () => {
     expect((await b.takeDecision("r1"))?.node).toBe("m1");
     expect(await b.takeDecision("r1")).toBeUndefined();
     closeDatabase(path);
+  });
+});
+
+describe("routing data with missing outcomes", () => {
+  const line = (id: string, scores: Record<string, number>, costs: Record<string, number>) => JSON.stringify({ id, prompt: `q ${id}`, scores, costs });
+
+  it("leaves out rows that lack a model's outcome or cost instead of scoring them 0", () => {
+    const text = [
+      line("1", { a: 1, b: 0 }, { a: 1, b: 0.1 }),
+      line("2", { a: 1 }, { a: 1, b: 0.1 }),
+      line("3", { a: 0, b: 1 }, { a: 1 }),
+      line("4", { a: 1, b: 1 }, { a: 1, b: 0.1 }),
+    ].join("\n");
+    const ds = parseRoutingJsonl(text, "t.jsonl");
+    expect(ds.models).toEqual(["a", "b"]);
+    expect(ds.rows.map((r) => r.id)).toEqual(["1", "4"]);
+    expect(ds.notes).toEqual(["t.jsonl: left out 2 of 4 rows that lack the outcome or cost of a model"]);
+  });
+
+  it("leaves out a model scored on fewer than half the rows, and keeps those rows", () => {
+    const text = [line("1", { a: 1, b: 0, c: 1 }, { a: 1, b: 0.1, c: 2 }), line("2", { a: 0, b: 1 }, { a: 1, b: 0.1 }), line("3", { a: 1, b: 1 }, { a: 1, b: 0.1 })].join("\n");
+    const ds = parseRoutingJsonl(text, "t.jsonl");
+    expect(ds.models).toEqual(["a", "b"]);
+    expect(ds.rows).toHaveLength(3);
+    expect(ds.notes[0]).toContain("left out c");
+  });
+
+  it("refuses data where no two models share a prompt", () => {
+    expect(() => parseRoutingJsonl([line("1", { a: 1 }, { a: 1 }), line("2", { b: 1 }, { b: 1 })].join("\n"), "t.jsonl")).toThrow(/two or more models/);
   });
 });

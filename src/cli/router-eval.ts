@@ -124,6 +124,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const ds = parseRoutingJsonl(readFileSync(data, "utf8"), data);
+  for (const note of ds.notes) process.stderr.write(`note: ${note}\n`);
   const folds = numberFlag(args, "folds", 5);
   const routers = (flag(args, "router") ?? (ds.kind === "pair" ? "random,length,oracle,classifier,knn" : "classifier,knn")).split(",").map((s) => s.trim()).filter(Boolean);
   const known = new Set(["random", "length", "oracle", "classifier", "knn"]);

@@ -35,6 +35,7 @@ export async function run(args: string[]): Promise<number> {
     k: numberFlag(args, "k", DEFAULT_TRAIN.k),
   };
   const ds = parseRoutingJsonl(readFileSync(data, "utf8"), data);
+  for (const note of ds.notes) process.stderr.write(`note: ${note}\n`);
   const started = Date.now();
   const artifact = trainArtifact(ds, opts, data);
   const out = flag(args, "out") ?? `config/routers/${router}.json`;

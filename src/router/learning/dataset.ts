@@ -27,6 +27,8 @@ export interface RoutingDataset {
   /** Model labels in a stable order (`strong`, `weak` for pair files). */
   models: string[];
   rows: RoutingRow[];
+  /** What loading left out (models or rows with missing outcomes), for the CLI to report. */
+  notes: string[];
 }
 
 /** Parses JSONL text; throws naming the first bad line. */
@@ -58,7 +60,28 @@ export function parseRoutingJsonl(text: string, source = "data"): RoutingDataset
     }
   });
   if (!kind) throw new Error(`${source}: no rows`);
-  return { kind, models: kind === "pair" ? ["strong", "weak"] : [...models].sort(), rows };
+  if (kind === "pair") return { kind, models: ["strong", "weak"], rows, notes: [] };
+  return completeRows([...models].sort(), rows, source);
+}
+
+/**
+ * Multi-model data is compared model against model over the same prompts, so every kept row must
+ * score (and, where the file prices calls, price) every kept model: a missing outcome counted as 0
+ * would make that model look worse than it is, and skipping it per model would compare models on
+ * different prompts. Models scored on fewer than half the rows are left out; then rows that still
+ * lack one of the kept models are. Both are reported in `notes`.
+ */
+function completeRows(all: string[], rows: RoutingRow[], source: string): RoutingDataset {
+  const priced = rows.some((r) => r.cost !== undefined);
+  const complete = (r: RoutingRow, m: string) => Number.isFinite(r.quality[m]) && (!priced || Number.isFinite(r.cost?.[m]));
+  const notes: string[] = [];
+  const models = all.filter((m) => rows.filter((r) => complete(r, m)).length * 2 >= rows.length);
+  const droppedModels = all.filter((m) => !models.includes(m));
+  if (droppedModels.length) notes.push(`${source}: left out ${droppedModels.join(", ")} (outcome${priced ? " or cost" : ""} missing on more than half the rows)`);
+  const kept = rows.filter((r) => models.every((m) => complete(r, m)));
+  if (kept.length < rows.length) notes.push(`${source}: left out ${rows.length - kept.length} of ${rows.length} rows that lack the outcome${priced ? " or cost" : ""} of a model`);
+  if (!kept.length || models.length < 2) throw new Error(`${source}: no rows score the same two or more models`);
+  return { kind: "multi", models, rows: kept, notes };
 }
 
 /** Deterministic k-fold split: fold of each row by a hash of its id (stable across runs and files). */
