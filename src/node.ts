@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp, type GatewayPlugin } from "./app.js";
+import { deferAfterResponseWith, drainAfterResponse } from "./api/after-response.js";
 import { composeHooks, type GatewayHooks } from "./api/hooks.js";
 import type { OctorouteConfig } from "./config/schema.js";
 import { type Accounting, startAccounting } from "./node/accounting.js";
@@ -66,6 +67,8 @@ export interface RunningGateway {
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const log = opts.log ?? ((m: string) => console.log(m));
+  // Budgets, ledger, metrics and spans of a request run right after its response is written.
+  deferAfterResponseWith(setImmediate);
   const configPath = typeof opts.config === "string" ? opts.config : undefined;
   const initial = typeof opts.config === "string" ? loadConfigFile(opts.config) : opts.config;
   const http = undiciHttpClient({
@@ -170,6 +173,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
       });
+      // Accounting of the last requests (deferred to after their responses) is done before anything closes.
+      drainAfterResponse();
       for (const fn of opts.onShutdown ?? []) await fn();
       // In-flight requests are done: write the last stored responses and ledger rows before the process exits.
       await responseStore.close?.();

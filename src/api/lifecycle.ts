@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { Plan } from "../router/types.js";
+import { afterResponse } from "./after-response.js";
 import type { AccountTotals } from "../telemetry/usage.js";
 import type { GatewayError } from "./errors.js";
 import type { Admission, Endpoint, GatewayHooks, RequestSummary } from "./hooks.js";
@@ -31,7 +32,7 @@ export function trackRequest(scope: CallScope, endpoint: Endpoint, hooks: Gatewa
       const totals = scope.account.totals();
       if (done) return totals;
       done = true;
-      tracker.admission?.settle(totals);
+      const admission = tracker.admission;
       const answered = [...scope.account.records].reverse().find((r) => r.purpose === "answer" && r.status === "ok");
       const summary: RequestSummary = {
         requestId: scope.requestId,
@@ -54,11 +55,14 @@ export function trackRequest(scope: CallScope, endpoint: Endpoint, hooks: Gatewa
         records: scope.account.records,
         totals,
       };
-      try {
-        hooks.onRequestEnd?.(summary);
-      } catch {
-        /* a failing sink must never fail the request */
-      }
+      // Measured now, handed on after the response is out (see after-response.ts).
+      afterResponse(() => {
+        try {
+          admission?.settle(totals);
+        } finally {
+          hooks.onRequestEnd?.(summary);
+        }
+      });
       return totals;
     },
   };

@@ -4,6 +4,7 @@
  * so it survives a restart) and the usage API, assembled from the config into hooks and plugins
  * for `startGateway`. `close()` flushes the ledger; call it after in-flight requests finished.
  */
+import { drainAfterResponse } from "../api/after-response.js";
 import { composeHooks, type GatewayHooks } from "../api/hooks.js";
 import { usageApi } from "../api/usage.js";
 import type { GatewayPlugin } from "../app.js";
@@ -83,7 +84,7 @@ export async function startAccounting(config: OctorouteConfig, runtime: () => Ru
       ledger?.record(summary);
     },
   });
-  const plugins = ledger ? [usageApi({ ledger, spend: (scope, t) => store.spend(scope, t) })] : [];
+  const plugins = ledger ? [usageApi({ ledger, spend: (scope, t) => (drainAfterResponse(), store.spend(scope, t)) })] : [];
   return {
     hooks,
     plugins,

@@ -5,6 +5,7 @@
  * what is queued; a hard crash loses at most what was queued (one flush window). A background
  * retention cleanup deletes old rows in small slices. Runtime-agnostic: backends do the I/O.
  */
+import { drainAfterResponse } from "../../api/after-response.js";
 import type { RequestSummary } from "../../api/hooks.js";
 import { summaryJson } from "../summary-json.js";
 import { callRows, requestRow } from "./rows.js";
@@ -76,6 +77,8 @@ export class Ledger {
 
   /** Writes everything queued so far; resolves when it is stored (or the attempt failed). */
   flush(): Promise<void> {
+    // Requests that finished but whose accounting waits for the check phase are included.
+    drainAfterResponse();
     clearTimeout(this.timer);
     this.timer = undefined;
     this.writing = this.writing.then(() => this.writeQueued());

@@ -11,6 +11,7 @@
  * Providers are private to the gateway (not registered globally), so two gateways in one process
  * (tests) never share counters.
  */
+import { drainAfterResponse } from "../../api/after-response.js";
 import { type Attributes as OtelAttributes, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
@@ -129,6 +130,7 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   let queue: RequestSummary[] = [];
   let scheduled = false;
   const drain = (): void => {
+    drainAfterResponse();
     scheduled = false;
     const batch = queue;
     queue = [];
