@@ -36,23 +36,66 @@ export async function readJson(c: Context, limitBytes: number): Promise<unknown>
  * cheaper on the hot path (see bench/). Duck-typed, so this module stays runtime-agnostic; used
  * only while nothing else has touched the body (otherwise Hono's own cached read is used).
  */
-function nodeIncoming(c: Context): AsyncIterable<Uint8Array> | undefined {
-  const incoming = (c.env as { incoming?: { readableDidRead?: boolean; readableEnded?: boolean } } | undefined)?.incoming;
-  if (!incoming || typeof (incoming as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] !== "function") return undefined;
+function nodeIncoming(c: Context): NodeBody | undefined {
+  const incoming = (c.env as { incoming?: Partial<NodeBody> } | undefined)?.incoming;
+  if (!incoming || typeof incoming.on !== "function" || typeof incoming.resume !== "function") return undefined;
   if (incoming.readableDidRead || incoming.readableEnded) return undefined;
   if (Object.keys((c.req as unknown as { bodyCache?: object }).bodyCache ?? {}).length > 0) return undefined;
-  return incoming as AsyncIterable<Uint8Array>;
+  return incoming as NodeBody;
 }
 
-/** Concatenates a byte stream, failing with 413 as soon as it passes `limit` bytes. */
-async function readCapped(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const part of body) {
-    size += part.length;
-    if (size > limit) throw tooLarge(limit);
-    parts.push(part);
-  }
+/** The parts of Node's IncomingMessage (a Readable) that reading a body needs. */
+interface NodeBody {
+  readableDidRead: boolean;
+  readableEnded: boolean;
+  on(event: "data", fn: (chunk: Uint8Array) => void): unknown;
+  on(event: "end" | "close", fn: () => void): unknown;
+  on(event: "error", fn: (err: Error) => void): unknown;
+  off(event: string, fn: (...args: never[]) => void): unknown;
+  resume(): unknown;
+}
+
+/**
+ * Concatenates the request body, failing with 413 as soon as it passes `limit` bytes. Listens to
+ * the stream's events directly: its async iterator costs several objects and promises per request.
+ */
+function readCapped(body: NodeBody, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    const stop = () => {
+      body.off("data", onData);
+      body.off("end", onEnd);
+      body.off("error", onError);
+      body.off("close", onClose);
+    };
+    const onData = (part: Uint8Array) => {
+      size += part.length;
+      if (size > limit) {
+        stop();
+        // The rest is read and dropped, so the 413 reaches a client that is still sending.
+        body.resume();
+        reject(tooLarge(limit));
+      } else parts.push(part);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(concatText(parts, size));
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    // Closed before its end: the client went away mid-body.
+    const onClose = () => onError(new Error("the request body ended early"));
+    body.on("data", onData);
+    body.on("end", onEnd);
+    body.on("error", onError);
+    body.on("close", onClose);
+  });
+}
+
+function concatText(parts: Uint8Array[], size: number): string {
   if (parts.length === 1) return decoder.decode(parts[0]);
   const all = new Uint8Array(size);
   let offset = 0;

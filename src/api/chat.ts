@@ -81,6 +81,7 @@ export async function runChat(
       account: scope.account,
       signal: scope.signal,
       limits,
+      maxCalls,
       env,
       trace: selected.trace,
       emit: (ev) => {

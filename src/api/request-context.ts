@@ -29,7 +29,22 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function requestIdFrom(header: string | undefined): string {
   if (header && REQUEST_ID.test(header)) return header;
-  return `req_${Date.now().toString(16).padStart(12, "0")}${crypto.randomUUID().replace(/-/g, "").slice(12)}`;
+  return `req_${Date.now().toString(16).padStart(12, "0")}${randomHex10()}`;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+/** Random bytes drawn from the platform CSPRNG in blocks, 10 per id (80 bits, as UUIDv7's random part). */
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+
+function randomHex10(): string {
+  if (poolAt + 10 > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  let out = "";
+  for (let i = 0; i < 10; i++) out += HEX[pool[poolAt++]!];
+  return out;
 }
 
 /**
@@ -78,8 +93,17 @@ export interface CallScope {
   abort(): void;
 }
 
-/** Lower-cased request headers (for forwarding allow-lists and routing metadata). */
+/** Lower-cased request headers (for forwarding allow-lists and routing metadata); made once per request. */
+const records = new WeakMap<object, Record<string, string>>();
+
 export function headerRecord(c: Context): Record<string, string> {
+  const key = nodeHeaders(c) ?? c.req.raw;
+  let record = records.get(key);
+  if (!record) records.set(key, (record = buildHeaderRecord(c)));
+  return record;
+}
+
+function buildHeaderRecord(c: Context): Record<string, string> {
   const out: Record<string, string> = {};
   const node = nodeHeaders(c);
   if (node) {

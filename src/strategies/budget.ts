@@ -35,7 +35,8 @@ export function effectiveLimits(requested: Partial<BudgetLimits>, policy: Tenant
 }
 
 export class Budget {
-  private readonly controller = new AbortController();
+  /** Only when something in flight may have to be cancelled (see the constructor). */
+  private readonly controller: AbortController | undefined;
   /** Aborts when the client leaves or the budget is spent. */
   readonly signal: AbortSignal;
   /** Which limit stopped the strategy, if any. */
@@ -44,15 +45,27 @@ export class Budget {
   callsTaken = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
+  /**
+   * `maxCalls`: the most calls the strategy may make. A budget cancels calls in flight when the
+   * wall time runs out, or when one call's usage spends it while others still run; a request of
+   * one call with no wall-time limit can do neither (its usage lands when it is over), so it
+   * follows the request's signal itself and skips a controller and a listener per request.
+   */
   constructor(
     readonly limits: BudgetLimits,
     private readonly account: Account,
     parent: AbortSignal,
+    maxCalls = Number.POSITIVE_INFINITY,
   ) {
-    // Follows the request's signal with one listener (cheaper than AbortSignal.any on every request).
-    this.signal = this.controller.signal;
-    if (parent.aborted) this.controller.abort(parent.reason);
-    else parent.addEventListener("abort", () => this.controller.abort(parent.reason), { once: true });
+    if (maxCalls <= 1 && !Number.isFinite(limits.wallMs)) {
+      this.signal = parent;
+    } else {
+      // Follows the request's signal with one listener (cheaper than AbortSignal.any on every request).
+      const controller = (this.controller = new AbortController());
+      this.signal = controller.signal;
+      if (parent.aborted) controller.abort(parent.reason);
+      else parent.addEventListener("abort", () => controller.abort(parent.reason), { once: true });
+    }
     if (Number.isFinite(limits.wallMs)) {
       this.timer = setTimeout(() => this.stop("time"), limits.wallMs);
       (this.timer as { unref?: () => void }).unref?.();
@@ -81,7 +94,7 @@ export class Budget {
   stop(limit: BudgetLimit): void {
     if (this.stoppedBy) return;
     this.stoppedBy = limit;
-    this.controller.abort(new DOMException(`strategy budget spent (${limit})`, "AbortError"));
+    this.controller?.abort(new DOMException(`strategy budget spent (${limit})`, "AbortError"));
   }
 
   private check(): void {

@@ -16,13 +16,15 @@ export interface ContextOptions {
   /** The request's signal (client left). */
   signal: AbortSignal;
   limits: BudgetLimits;
+  /** The most calls the strategy may make (see Budget). */
+  maxCalls?: number;
   env: StrategyEnv;
   trace: boolean;
   emit(event: StrategyEvent): void;
 }
 
 export function createStrategyContext(opts: ContextOptions): StrategyContext & { budget: Budget } {
-  const budget = new Budget(opts.limits, opts.account, opts.signal);
+  const budget = new Budget(opts.limits, opts.account, opts.signal, opts.maxCalls);
   const limiter = new Limiter(opts.limits.concurrency);
   return {
     client: opts.client,
