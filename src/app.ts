@@ -33,20 +33,38 @@ export interface AppDeps {
 /** Paths served without an API key. */
 const PUBLIC_PATHS = new Set(["/healthz", "/", "/favicon.ico"]);
 
+/**
+ * Model endpoints build their responses (JSON, SSE, errors) with the request id already in their
+ * own headers, so the middleware need not prepare it: `c.header()` makes Hono build a WHATWG
+ * Headers object per request.
+ */
+const SETS_OWN_REQUEST_ID = new Set(["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses"]);
+
 export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   const hooks = deps.hooks ?? {};
 
+  // One middleware for the request id, the runtime snapshot and authentication: each layer of
+  // middleware is a closure and a promise per request on the hot path.
   app.use("*", async (c, next) => {
     const requestId = requestIdFrom(requestHeader(c, "x-request-id"));
     c.set("requestId", requestId);
     c.set("startedAt", Date.now());
     c.set("runtime", deps.runtime());
-    // Every response built through `c` carries it from here; `onError` and the SSE responses set
-    // it themselves. Checking `c.res.headers` afterwards would make @hono/node-server turn its
-    // lightweight response into a full WHATWG Response on every request (and read the body back
-    // through a stream), which was the single largest per-request cost of the Node path.
-    c.header("x-request-id", requestId);
+    const path = c.req.path;
+    // Every response built through `c` carries it from here; `onError`, the SSE responses and the
+    // model endpoints set it themselves. Checking `c.res.headers` afterwards would make
+    // @hono/node-server turn its lightweight response into a full WHATWG Response on every
+    // request (and read the body back through a stream).
+    if (c.req.method !== "POST" || !SETS_OWN_REQUEST_ID.has(path)) c.header("x-request-id", requestId);
+    if (PUBLIC_PATHS.has(path) || path.startsWith("/dashboard")) return next();
+    const key = presentedKey(c);
+    if (!key) {
+      throw new GatewayError("Missing API key. Send it as `Authorization: Bearer <key>`.", { status: 401, code: "missing_api_key" });
+    }
+    const identity = await c.get("runtime").tenants.resolve(key);
+    if (!identity) throw new GatewayError("Incorrect API key provided.", { status: 401, code: "invalid_api_key" });
+    c.set("identity", identity);
     return next();
   });
 
@@ -64,19 +82,6 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok", generation: c.get("runtime").generation }));
-
-  // Authentication for everything else.
-  app.use("*", async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path) || c.req.path.startsWith("/dashboard")) return next();
-    const key = presentedKey(c);
-    if (!key) {
-      throw new GatewayError("Missing API key. Send it as `Authorization: Bearer <key>`.", { status: 401, code: "missing_api_key" });
-    }
-    const identity = await c.get("runtime").tenants.resolve(key);
-    if (!identity) throw new GatewayError("Incorrect API key provided.", { status: 401, code: "invalid_api_key" });
-    c.set("identity", identity);
-    return next();
-  });
 
   app.post("/v1/chat/completions", (c) => handleChat(c, hooks));
   app.post("/v1/completions", (c) => handleCompletions(c, hooks));

@@ -56,6 +56,24 @@ describe("chat completions", () => {
     const unknown = await fetch(`${base}/nowhere`, { headers });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get("x-request-id")).toBe("trace-stream-1");
+    // Every model endpoint, streamed or not, and the other routes.
+    const bodies: Array<[string, unknown]> = [
+      ["/chat/completions", { model: "sim-small", messages: [{ role: "user", content: "hi" }] }],
+      ["/completions", { model: "sim-small", prompt: "hi" }],
+      ["/embeddings", { model: "sim-embed", input: "hi" }],
+      ["/responses", { model: "sim-small", input: "hi" }],
+      ["/responses", { model: "sim-small", input: "hi", stream: true }],
+    ];
+    for (const [path, body] of bodies) {
+      const res = await fetch(`${base}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+      expect([path, res.status]).toEqual([path, 200]);
+      expect([path, res.headers.get("x-request-id")]).toEqual([path, "trace-stream-1"]);
+      await res.text();
+    }
+    const models = await fetch(`${base}/models`, { headers });
+    expect(models.headers.get("x-request-id")).toBe("trace-stream-1");
+    const health = await fetch(`${stack.gateway.url}/healthz`, { headers: { "x-request-id": "trace-stream-1" } });
+    expect(health.headers.get("x-request-id")).toBe("trace-stream-1");
   });
 
   it("streams chunks and ends with the usage chunk when asked", async () => {

@@ -91,6 +91,21 @@ export function explainHeaders(plan: Plan | undefined, strategy: string, model: 
 
 /** Rough token estimate (≈4 characters per token) for admission before the upstream counts. */
 export function estimateTokens(value: unknown): number {
-  const text = typeof value === "string" ? value : JSON.stringify(value ?? "");
-  return Math.ceil(text.length / 4);
+  return Math.ceil(textLength(value, 0) / 4);
+}
+
+/**
+ * Characters of every string in `value` plus a little per key and element (roughly what its JSON
+ * would hold), without building the JSON: this runs on every request.
+ */
+function textLength(value: unknown, depth: number): number {
+  if (typeof value === "string") return value.length + 2;
+  if (value === null || typeof value !== "object" || depth > 32) return value === undefined ? 0 : 4;
+  let n = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) n += textLength(item, depth + 1) + 1;
+    return n;
+  }
+  for (const key in value as Record<string, unknown>) n += key.length + 4 + textLength((value as Record<string, unknown>)[key], depth + 1);
+  return n;
 }

@@ -7,7 +7,7 @@
  * iterator, pauses the socket when the reader falls behind, and looks headers up only when asked.
  */
 import { Agent, type Dispatcher } from "undici";
-import type { HttpClient, HttpRequest, HttpResponse } from "../providers/http.js";
+import type { Cancellation, HttpClient, HttpRequest, HttpResponse } from "../providers/http.js";
 
 export interface UndiciHttpOptions {
   connectTimeoutMs?: number;
@@ -59,24 +59,23 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   private failure: unknown = null;
   private waiter: { resolve(r: IteratorResult<Uint8Array>): void; reject(e: unknown): void } | null = null;
   private settled = false;
-  private readonly onSignal = () => this.abort(this.signal!.reason);
 
   constructor(
-    private readonly signal: AbortSignal | undefined,
+    private readonly cancellation: Cancellation | undefined,
     private readonly resolve: (res: HttpResponse) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    signal?.addEventListener("abort", this.onSignal, { once: true });
+    if (cancellation) cancellation.onCancel = (reason) => this.abort(reason);
   }
 
-  private abort(reason: unknown): void {
-    const err = reason instanceof Error ? reason : new DOMException("This operation was aborted", "AbortError");
-    if (this.abortRequest) this.abortRequest(err);
-    else this.fail(err);
+  private abort(reason: Error): void {
+    if (this.abortRequest) this.abortRequest(reason);
+    else this.fail(reason);
   }
 
+  /** Nothing to cancel any more: the caller's cancellation no longer reaches this request. */
   private release(): void {
-    this.signal?.removeEventListener("abort", this.onSignal);
+    if (this.cancellation) this.cancellation.onCancel = null;
   }
 
   private fail(err: unknown): void {
@@ -95,11 +94,9 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
-    if (this.signal?.aborted) {
-      abort(this.signal.reason instanceof Error ? this.signal.reason : new DOMException("This operation was aborted", "AbortError"));
-      return;
-    }
-    this.abortRequest = abort;
+    const cancelled = this.cancellation?.reason;
+    if (cancelled) abort(cancelled);
+    else this.abortRequest = abort;
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -193,12 +190,12 @@ export function undiciHttpClient(opts: UndiciHttpOptions = {}): HttpClient & { c
   return {
     request(req: HttpRequest): Promise<HttpResponse> {
       return new Promise<HttpResponse>((resolve, reject) => {
-        if (req.signal?.aborted) {
-          reject(req.signal.reason);
+        if (req.cancellation?.reason) {
+          reject(req.cancellation.reason);
           return;
         }
         const { origin, path } = splitUrl(req.url);
-        const handler = new ResponseHandler(req.signal, resolve, reject);
+        const handler = new ResponseHandler(req.cancellation, resolve, reject);
         try {
           agent.dispatch({ origin, path, method: req.method, headers: req.headers, body: req.body }, handler);
         } catch (err) {

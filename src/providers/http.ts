@@ -8,7 +8,25 @@ export interface HttpRequest {
   method: "GET" | "POST" | "DELETE";
   headers: Record<string, string>;
   body?: string;
-  signal?: AbortSignal;
+  /** Lets the caller cancel the request (before or after its headers arrived). */
+  cancellation?: Cancellation;
+}
+
+/**
+ * Cancelling one request, without an AbortController and EventTarget listeners per request (each
+ * measured at microseconds on the hot path): the caller sets `reason` and calls `onCancel`, which
+ * the HttpClient set to whatever stops its request.
+ */
+export interface Cancellation {
+  reason: Error | null;
+  onCancel: ((reason: Error) => void) | null;
+}
+
+/** Cancels `c` with `reason` (once; later calls do nothing). */
+export function cancel(c: Cancellation, reason: Error): void {
+  if (c.reason) return;
+  c.reason = reason;
+  c.onCancel?.(reason);
 }
 
 export interface HttpResponse {
@@ -32,7 +50,14 @@ export interface HttpClient {
 export function fetchHttpClient(fetchImpl: typeof fetch = fetch): HttpClient {
   return {
     async request(req) {
-      const res = await fetchImpl(req.url, { method: req.method, headers: req.headers, body: req.body, signal: req.signal });
+      let signal: AbortSignal | undefined;
+      if (req.cancellation) {
+        if (req.cancellation.reason) throw req.cancellation.reason;
+        const controller = new AbortController();
+        req.cancellation.onCancel = (reason) => controller.abort(reason);
+        signal = controller.signal;
+      }
+      const res = await fetchImpl(req.url, { method: req.method, headers: req.headers, body: req.body, signal });
       const stream = res.body;
       const body: AsyncIterable<Uint8Array> = {
         async *[Symbol.asyncIterator]() {

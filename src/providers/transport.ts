@@ -6,7 +6,8 @@
 import { GatewayError } from "../api/errors.js";
 import type { TimeoutsConfig } from "../config/providers.js";
 import { type ErrorFormat, upstreamConnectionError, upstreamHttpError, upstreamMalformed, upstreamTimeout } from "./errors.js";
-import type { HttpClient } from "./http.js";
+import { type Cancellation, cancel, type HttpClient } from "./http.js";
+import { type Deadline, trackDeadline, untrackDeadline } from "./deadlines.js";
 
 export interface TransportTarget {
   providerId: string;
@@ -29,6 +30,8 @@ type TimeoutPhase = "first_byte" | "idle";
 
 /** Abort reason when the reader of a body stops before its end (nobody sees it as an error). */
 const CONSUMER_DONE: Error = new Error("the reader of this upstream body stopped before its end");
+/** Abort reason of a timed-out attempt (the error the caller sees is made from `timedOut`). */
+const TIMED_OUT: Error = new Error("upstream attempt timed out");
 
 /**
  * Sends a request and waits for the first body byte under `firstByteMs`; the returned iterable
@@ -39,43 +42,29 @@ export async function openBody(
   req: { url: string; method: "GET" | "POST"; headers: Record<string, string>; body?: string },
   signal: AbortSignal | undefined,
 ): Promise<OpenedBody> {
-  const controller = new AbortController();
   let timedOut: TimeoutPhase | null = null;
-  const onAbort = () => controller.abort(signal?.reason);
+  // Cancelled by the caller's signal, a timeout, or a reader that stops early.
+  const cancellation: Cancellation = { reason: null, onCancel: null };
+  const onAbort = () => cancel(cancellation, signal?.reason instanceof Error ? signal.reason : new DOMException("The operation was aborted.", "AbortError"));
   if (signal) {
     if (signal.aborted) throw signal.reason ?? new DOMException("aborted", "AbortError");
     signal.addEventListener("abort", onAbort, { once: true });
   }
-  // One deadline, moved forward on every chunk; the timer is only re-created when it would fire
-  // too late (a shorter phase) or fires early (the deadline moved). A stream of many chunks thus
-  // costs a clock read per chunk instead of a clearTimeout + setTimeout pair.
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let timerDue = 0;
-  let deadline = 0;
+  // One deadline, moved forward on every chunk (a clock read, no timer per chunk or phase).
   let phase: TimeoutPhase = "first_byte";
-  let done = false;
-  const schedule = (due: number) => {
-    clearTimeout(timer);
-    timerDue = due;
-    timer = setTimeout(onTimer, Math.max(0, due - Date.now()));
-  };
-  function onTimer() {
-    timer = undefined;
-    if (done) return;
-    if (Date.now() >= deadline) {
+  const deadline: Deadline = {
+    at: 0,
+    expire: () => {
       timedOut = phase;
-      controller.abort();
-    } else schedule(deadline);
-  }
+      cancel(cancellation, TIMED_OUT);
+    },
+  };
   const arm = (next: TimeoutPhase, ms: number) => {
     phase = next;
-    deadline = Date.now() + ms;
-    if (timer === undefined || timerDue > deadline) schedule(deadline);
+    deadline.at = Date.now() + ms;
   };
   const cleanup = () => {
-    done = true;
-    clearTimeout(timer);
-    timer = undefined;
+    untrackDeadline(deadline);
     signal?.removeEventListener("abort", onAbort);
   };
   const mapFailure = (err: unknown): unknown => {
@@ -92,9 +81,10 @@ export async function openBody(
 
   const started = Date.now();
   arm("first_byte", target.timeouts.firstByteMs);
+  trackDeadline(deadline);
   let res;
   try {
-    res = await target.http.request({ ...req, signal: controller.signal });
+    res = await target.http.request({ ...req, cancellation });
   } catch (err) {
     cleanup();
     throw mapFailure(err);
@@ -161,7 +151,7 @@ export async function openBody(
           // A consumer that stops early (often right after `[DONE]`, before the upstream's EOF):
           // release the upstream. The reason is made once: a default AbortError is a DOMException
           // that captures a stack, measured at tens of microseconds on every streamed request.
-          controller.abort(CONSUMER_DONE);
+          cancel(cancellation, CONSUMER_DONE);
           res.cancel();
           return { done: true, value: undefined };
         },
