@@ -8,6 +8,7 @@ import { type MeterContext, ModelClient } from "../models/model-client.js";
 import type { Runtime } from "../runtime.js";
 import type { Identity, TenantIdentity } from "../tenants/registry.js";
 import { Account } from "../telemetry/usage.js";
+import { randomHex } from "../random-hex.js";
 import { GatewayError } from "./errors.js";
 
 export interface GatewayVariables {
@@ -29,22 +30,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function requestIdFrom(header: string | undefined): string {
   if (header && REQUEST_ID.test(header)) return header;
-  return `req_${Date.now().toString(16).padStart(12, "0")}${randomHex10()}`;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-/** Random bytes drawn from the platform CSPRNG in blocks, 10 per id (80 bits, as UUIDv7's random part). */
-const pool = new Uint8Array(4096);
-let poolAt = pool.length;
-
-function randomHex10(): string {
-  if (poolAt + 10 > pool.length) {
-    crypto.getRandomValues(pool);
-    poolAt = 0;
-  }
-  let out = "";
-  for (let i = 0; i < 10; i++) out += HEX[pool[poolAt++]!];
-  return out;
+  // 80 random bits, as UUIDv7's random part.
+  return `req_${Date.now().toString(16).padStart(12, "0")}${randomHex(10)}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The one place the OpenTelemetry SDK is wired (Node only): a tracer provider exporting spans over
- * OTLP/HTTP, a meter provider read by Prometheus (`/metrics`) and optionally pushed over OTLP/HTTP
+ * The one place the OpenTelemetry SDK is wired (Node only): spans exported over OTLP/HTTP through
+ * the SDK's export delegate (`span-export.ts`), a meter provider read by Prometheus (`/metrics`) and optionally pushed over OTLP/HTTP
  * (the per-request metrics come from `request-metrics.ts`, a MetricProducer; the budget gauge is
  * an SDK instrument), and the `onRequestEnd` hook that turns each finished request into one span
  * per client request, one child span per upstream call, and metric points. Attribute shapes come
@@ -12,18 +12,17 @@
  * (tests) never share counters.
  */
 import { drainAfterResponse } from "../../api/after-response.js";
-import { type Attributes as OtelAttributes, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import type { Attributes as OtelAttributes } from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
+import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import type { GatewayHooks, RequestSummary } from "../../api/hooks.js";
 import { type TelemetryConfig, telemetrySchema } from "../../config/telemetry.js";
-import { callAttributes, callSpanName, METRICS, requestAttributes, requestSpanName } from "./genai.js";
+import { METRICS } from "./genai.js";
 import { type ModelLatency, TenantLatency } from "./idealised-latency.js";
 import { RequestMetrics } from "./request-metrics.js";
+import { type SpanExport, startSpanExport } from "./span-export.js";
 
 /** Remaining budget of one tenant (or key) over one period, for the `budget remaining` gauge. */
 export interface BudgetRemaining {
@@ -72,18 +71,14 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   const otlp = config.otlp;
   const base = otlp?.endpoint.replace(/\/+$/, "");
 
-  // Traces: only when a collector is configured (no tracer at all otherwise: zero cost).
-  let tracerProvider: BasicTracerProvider | undefined;
-  let tracer: Tracer | undefined;
+  // Traces: only when a collector is configured (nothing at all otherwise: zero cost). Spans are
+  // written as OTLP/JSON from the summary and sent through the SDK's OTLP/HTTP export delegate
+  // (`span-export.ts`); the resource is the SDK's default merged with ours, as a tracer provider's.
+  let spans: SpanExport | undefined;
   const signals = opts.signals ?? { metrics: true, traces: true };
   if (signals.traces && otlp?.traces && config.sampling.ratio > 0) {
-    const exporter = reportFailures(new OTLPTraceExporter({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }), "span", opts.log);
-    tracerProvider = new BasicTracerProvider({
-      resource,
-      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampling.ratio) }),
-      spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxExportBatchSize: 512, maxQueueSize: 8192 })],
-    });
-    tracer = tracerProvider.getTracer("octoroute");
+    spans = startSpanExport({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMs: otlp.timeoutMs, ratio: config.sampling.ratio, resource: defaultResource().merge(resource) });
+    reportFailures(spans.exporter, "span", opts.log);
   }
 
   // Metrics: Prometheus pulls, OTLP pushes; both read the request metrics (a MetricProducer) and
@@ -123,7 +118,7 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   const handle = (s: RequestSummary): void => {
     if (readers.length) requestMetrics.record(s);
     latency.add(s.records, s.tenant);
-    if (tracer) emitSpans(tracer, s);
+    spans?.add(s);
   };
   // `onRequestEnd` runs before a buffered response is sent; the work is queued and done right
   // after (setImmediate), so it costs the client no latency. Reads and flushes drain it first.
@@ -162,27 +157,13 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
     },
     async flush() {
       drain();
-      await Promise.all([tracerProvider?.forceFlush(), meterProvider.forceFlush()]);
+      await Promise.all([spans?.forceFlush(), meterProvider.forceFlush()]);
     },
     async shutdown() {
       drain();
-      await Promise.allSettled([tracerProvider?.shutdown(), meterProvider.shutdown()]);
+      await Promise.allSettled([spans?.shutdown(), meterProvider.shutdown()]);
     },
   };
-}
-
-/** One SERVER span for the client request, one CLIENT child per upstream call, at their real times. */
-function emitSpans(tracer: Tracer, s: RequestSummary): void {
-  const root = tracer.startSpan(requestSpanName(s), { kind: SpanKind.SERVER, startTime: s.startedAt, attributes: requestAttributes(s) });
-  if (!root.isRecording()) return; // not sampled
-  if (s.status >= 500) root.setStatus({ code: SpanStatusCode.ERROR, message: s.errorCode });
-  const parent = trace.setSpan(ROOT_CONTEXT, root);
-  for (const r of s.records) {
-    const child = tracer.startSpan(callSpanName(r), { kind: SpanKind.CLIENT, startTime: r.startedAt, attributes: callAttributes(r) }, parent);
-    if (r.status === "error") child.setStatus({ code: SpanStatusCode.ERROR, message: r.errorCode });
-    child.end(r.startedAt + r.latencyMs);
-  }
-  root.end(s.startedAt + s.latencyMs);
 }
 
 /**

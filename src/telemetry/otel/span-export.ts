@@ -1,0 +1,120 @@
+/**
+ * Span export for the Node entry: finished requests → sampled → OTLP/JSON spans (`span-json.ts`)
+ * → batches → the OpenTelemetry SDK's OTLP/HTTP export delegate (its HTTP transport, retries with
+ * backoff on 429/502/503/504, timeouts, concurrency limit, partial-success handling). Only the span
+ * objects and their encoding are ours; the SDK's tracer would build both per span, which measured
+ * as the largest share of what tracing every request costs.
+ *
+ * Batching follows the SDK's BatchSpanProcessor defaults as configured before: a batch every
+ * second or every 512 spans, at most 8,192 spans waiting (more are dropped and counted).
+ */
+import { ROOT_CONTEXT } from "@opentelemetry/api";
+import { OTLPExporterBase } from "@opentelemetry/otlp-exporter-base";
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from "@opentelemetry/otlp-exporter-base/node-http";
+import type { Resource } from "@opentelemetry/resources";
+import { SamplingDecision, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
+import type { RequestSummary } from "../../api/hooks.js";
+import { randomHex } from "../../random-hex.js";
+import { attributesJson, exportRequestJson, requestSpans } from "./span-json.js";
+
+export interface SpanExportOptions {
+  url: string;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  /** Share of requests traced (by trace id, as the SDK's TraceIdRatioBasedSampler decides). */
+  ratio: number;
+  resource: Resource;
+  scheduledDelayMs?: number;
+  maxBatchSpans?: number;
+  maxQueueSpans?: number;
+}
+
+export interface SpanExport {
+  add(s: RequestSummary): void;
+  /** Exports what is queued and waits for every export in flight. */
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+  /** Spans dropped because the queue was full (the collector is slower than the traffic). */
+  readonly dropped: number;
+  /** The SDK exporter, for failure reporting. */
+  readonly exporter: OTLPExporterBase<string[]>;
+}
+
+export function startSpanExport(opts: SpanExportOptions): SpanExport {
+  const resourceAttributes = attributesJson(opts.resource.attributes as Record<string, unknown>);
+  const encoder = new TextEncoder();
+  const serializer = {
+    serializeRequest: (spans: string[]) => encoder.encode(exportRequestJson(resourceAttributes, "octoroute", spans)),
+    deserializeResponse: (bytes: Uint8Array) => {
+      try {
+        return bytes.length ? JSON.parse(new TextDecoder().decode(bytes)) : {};
+      } catch {
+        return {};
+      }
+    },
+  };
+  const delegate = createOtlpHttpExportDelegate(
+    convertLegacyHttpOptions({ url: opts.url, headers: opts.headers, timeoutMillis: opts.timeoutMs }, "TRACES", "v1/traces", { "Content-Type": "application/json" }),
+    serializer,
+    "otlp_http_span_exporter",
+    { name: "span", countItems: (spans: string[]) => spans.length },
+    undefined,
+  );
+  const exporter = new OTLPExporterBase<string[]>(delegate);
+  const sampler = opts.ratio >= 1 ? undefined : new TraceIdRatioBasedSampler(opts.ratio);
+  const delayMs = opts.scheduledDelayMs ?? 1000;
+  const maxBatch = opts.maxBatchSpans ?? 512;
+  const maxQueue = opts.maxQueueSpans ?? 8192;
+
+  let queue: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const inFlight = new Set<Promise<void>>();
+  let dropped = 0;
+  let stopped = false;
+  const ids = { traceId: "", newSpanId: () => randomHex(8) };
+
+  const exportBatch = (batch: string[]): void => {
+    const done = new Promise<void>((resolve) => exporter.export(batch, () => resolve()));
+    inFlight.add(done);
+    void done.then(() => inFlight.delete(done));
+  };
+  const sendQueued = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    while (queue.length) exportBatch(queue.splice(0, maxBatch));
+  };
+
+  return {
+    add(s) {
+      if (stopped) return;
+      ids.traceId = randomHex(16);
+      if (sampler && sampler.shouldSample(ROOT_CONTEXT, ids.traceId).decision !== SamplingDecision.RECORD_AND_SAMPLED) return;
+      const spans = requestSpans(s, ids);
+      if (queue.length + spans.length > maxQueue) {
+        dropped += spans.length;
+        return;
+      }
+      for (const span of spans) queue.push(span);
+      if (queue.length >= maxBatch) sendQueued();
+      else if (!timer) {
+        timer = setTimeout(sendQueued, delayMs);
+        (timer as { unref?: () => void }).unref?.();
+      }
+    },
+    async forceFlush() {
+      sendQueued();
+      await Promise.all(inFlight);
+      await exporter.forceFlush();
+    },
+    async shutdown() {
+      if (stopped) return;
+      await this.forceFlush();
+      stopped = true;
+      await exporter.shutdown();
+    },
+    get dropped() {
+      return dropped;
+    },
+    exporter,
+  };
+}
