@@ -53,7 +53,7 @@ console.log(`telemetry hook bench: ${N} requests per run, node ${process.version
 for (const mode of ["metrics", "metrics+traces"] as const) {
   let last = 0;
   for (let run = 0; run < 2; run++) {
-    const t = startTelemetry({
+    const t = await startTelemetry({
       serviceName: "bench",
       sampling: { ratio: 1 },
       prometheus: { enabled: true },

@@ -17,8 +17,7 @@ import { responseStoreFor } from "./node/response-store-sqlite.js";
 import { prepareRouterConfig, routerStoreFor, withRouters } from "./node/router-config.js";
 import { undiciHttpClient } from "./node/undici-http.js";
 import { buildRuntime, type Runtime } from "./runtime.js";
-import { type SimServer, startSim } from "./sim/server.js";
-import { loadSimConfig } from "./sim/config.js";
+import type { SimServer } from "./sim/server.js";
 import { loadDashboardAssets } from "./dashboard/node-assets.js";
 import { dashboardPlugin } from "./dashboard/plugin.js";
 import { budgetRemainingReader } from "./telemetry/otel/budget-remaining.js";
@@ -78,6 +77,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   let sim: SimServer | undefined;
   if (initial.sim.enabled && opts.startSim !== false) {
+    // Loaded only when it runs here (the built-in sim of the example config).
+    const [{ startSim }, { loadSimConfig }] = await Promise.all([import("./sim/server.js"), import("./sim/config.js")]);
     sim = await startSim({ host: initial.sim.host, port: initial.sim.port, ...(initial.sim.config ? loadSimConfig(initial.sim.config) : {}) });
     log(`octoroute sim listening on ${sim.url}`);
   }

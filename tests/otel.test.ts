@@ -235,7 +235,7 @@ describe("export failures", () => {
     await gone.start();
     await gone.close();
     const logged: string[] = [];
-    const t = startTelemetry(
+    const t = await startTelemetry(
       { serviceName: "x", sampling: { ratio: 1 }, prometheus: { enabled: false }, otlp: { endpoint: gone.url, headers: { authorization: "Bearer collector-secret" }, traces: true, metrics: true, metricsIntervalMs: 3_600_000, timeoutMs: 2000 } },
       { log: (m) => logged.push(m) },
     );

@@ -12,7 +12,6 @@ import type { OctorouteConfig } from "../config/schema.js";
 import { ledgerSchema } from "../config/telemetry.js";
 import type { Runtime } from "../runtime.js";
 import { Ledger } from "../telemetry/ledger/ledger.js";
-import { PostgresLedger } from "../telemetry/ledger/postgres.js";
 import type { LedgerBackend } from "../telemetry/ledger/types.js";
 import { noteUnpriced } from "../telemetry/pricing.js";
 import { budgetAdmission } from "../tenants/budgets/admission.js";
@@ -40,10 +39,12 @@ export function ledgerPath(config: OctorouteConfig): string {
   return `${m[1]}.ledger${m[2] ?? ".db"}`;
 }
 
-/** Ledger backend named by the config: PostgreSQL for a URL, else SQLite on a worker thread. */
-export function ledgerBackend(config: OctorouteConfig): LedgerBackend {
+/** Ledger backend named by the config: PostgreSQL for a URL (its client loaded only then), else SQLite on a worker thread. */
+export async function ledgerBackend(config: OctorouteConfig): Promise<LedgerBackend> {
   const lc = ledgerSchema.parse(config.ledger ?? {});
-  return lc.url ? new PostgresLedger(lc.url) : new ThreadedSqliteLedger(ledgerPath(config));
+  if (!lc.url) return new ThreadedSqliteLedger(ledgerPath(config));
+  const { PostgresLedger } = await import("../telemetry/ledger/postgres.js");
+  return new PostgresLedger(lc.url);
 }
 
 export async function startAccounting(config: OctorouteConfig, runtime: () => Runtime, log: (msg: string) => void = () => {}): Promise<Accounting> {
@@ -51,7 +52,7 @@ export async function startAccounting(config: OctorouteConfig, runtime: () => Ru
   const store = new MemoryCounterStore();
   let ledger: Ledger | undefined;
   if (lc.enabled) {
-    const backend = ledgerBackend(config);
+    const backend = await ledgerBackend(config);
     await backend.init();
     let lastError = 0;
     ledger = new Ledger(backend, {

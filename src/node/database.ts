@@ -7,11 +7,21 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import sqlite from "node-sqlite3-wasm";
+import { createRequire } from "node:module";
+import type sqlite from "node-sqlite3-wasm";
 
 export type Database = InstanceType<typeof sqlite.Database>;
 
 const open = new Map<string, Database>();
+
+/**
+ * SQLite (WebAssembly) is loaded on the first database opened: a gateway whose ledger is
+ * PostgreSQL or off, and that stores no responses or router state, never pays its ~10 MB.
+ */
+let loaded: typeof sqlite | undefined;
+function sqliteModule(): typeof sqlite {
+  return (loaded ??= createRequire(import.meta.url)("node-sqlite3-wasm") as typeof sqlite);
+}
 
 function processAlive(pid: number): boolean {
   try {
@@ -48,7 +58,7 @@ export function openDatabase(path: string): Database {
     mkdirSync(dirname(path), { recursive: true });
     clearStaleLock(path);
   }
-  const db = new sqlite.Database(path);
+  const db = new (sqliteModule().Database)(path);
   db.exec("PRAGMA locking_mode=EXCLUSIVE");
   db.get("PRAGMA journal_mode=WAL");
   db.exec("PRAGMA synchronous=NORMAL");

@@ -13,7 +13,6 @@
  */
 import { drainAfterResponse } from "../../api/after-response.js";
 import type { Attributes as OtelAttributes } from "@opentelemetry/api";
-import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
@@ -22,7 +21,7 @@ import { type TelemetryConfig, telemetrySchema } from "../../config/telemetry.js
 import { METRICS } from "./genai.js";
 import { type ModelLatency, TenantLatency } from "./idealised-latency.js";
 import { RequestMetrics } from "./request-metrics.js";
-import { type SpanExport, startSpanExport } from "./span-export.js";
+import type { SpanExport } from "./span-export.js";
 
 /** Remaining budget of one tenant (or key) over one period, for the `budget remaining` gauge. */
 export interface BudgetRemaining {
@@ -62,7 +61,7 @@ export interface GatewayTelemetry {
 }
 
 /** Builds the telemetry of one gateway from the `telemetry:` config section (defaults when absent). */
-export function startTelemetry(cfg: TelemetryConfig | undefined, opts: TelemetryOptions = {}): GatewayTelemetry {
+export async function startTelemetry(cfg: TelemetryConfig | undefined, opts: TelemetryOptions = {}): Promise<GatewayTelemetry> {
   const config = cfg ?? telemetrySchema.parse({});
   const resource = resourceFromAttributes({
     "service.name": config.serviceName,
@@ -77,6 +76,8 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   let spans: SpanExport | undefined;
   const signals = opts.signals ?? { metrics: true, traces: true };
   if (signals.traces && otlp?.traces && config.sampling.ratio > 0) {
+    // OTLP exporters are loaded only when a collector is configured (they weigh megabytes).
+    const { startSpanExport } = await import("./span-export.js");
     spans = startSpanExport({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMs: otlp.timeoutMs, ratio: config.sampling.ratio, resource: defaultResource().merge(resource) });
     reportFailures(spans.exporter, "span", opts.log);
   }
@@ -89,6 +90,7 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, opts: Telemetry
   const prometheus = signals.metrics && config.prometheus.enabled ? new PrometheusExporter({ preventServerStart: true, metricProducers }) : undefined;
   if (prometheus) readers.push(prometheus);
   if (signals.metrics && otlp?.metrics) {
+    const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-http");
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: reportFailures(new OTLPMetricExporter({ url: `${base}/v1/metrics`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }), "metric", opts.log),

@@ -24,7 +24,7 @@ export interface NodeTelemetry {
 
 export async function startNodeTelemetry(cfg: TelemetryConfig | undefined, opts: TelemetryOptions = {}): Promise<NodeTelemetry> {
   const config = cfg ?? telemetrySchema.parse({});
-  const local = startTelemetry(config, { ...opts, signals: { metrics: true, traces: false } });
+  const local = await startTelemetry(config, { ...opts, signals: { metrics: true, traces: false } });
   const spans = config.otlp?.traces && config.sampling.ratio > 0 ? startSpanThread(config, opts) : undefined;
   const telemetry: GatewayTelemetry = spans
     ? {

@@ -18,13 +18,19 @@ export type FromSpanService = { t: "result"; id: number; error?: string } | { t:
 export function serve(port: MessagePort, input: unknown): void {
   const data = input as { config: TelemetryConfig; serviceVersion?: string };
   const send = (m: FromSpanService) => port.postMessage(m);
-  const telemetry = startTelemetry(data.config, {
+  // Messages that arrive while it starts wait for it, in order.
+  const ready = startTelemetry(data.config, {
     serviceVersion: data.serviceVersion,
     log: (msg) => send({ t: "log", msg }),
     signals: { metrics: false, traces: true },
   });
 
   port.on("message", async (m: ToSpanService) => {
+    const telemetry = await ready.catch((err: Error) => {
+      if (m.t === "call") send({ t: "result", id: m.id, error: `span export did not start: ${err.message}` });
+      return undefined;
+    });
+    if (!telemetry) return;
     if (m.t === "batch") {
       for (const s of parseSummaries(m.data)) telemetry.hooks.onRequestEnd(s);
       return;
