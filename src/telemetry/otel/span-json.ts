@@ -20,19 +20,39 @@ const STATUS_ERROR = 2;
 /** Sampled, and "parent is not remote" known (what the SDK writes for local spans). */
 const FLAGS = 0x100 | 0x01;
 
+/** Characters JSON must escape (and lone surrogates, which `JSON.stringify` writes as `\u` escapes). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string literal; most values need no escaping, and skipping `JSON.stringify` then is measurably cheaper. */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** `{"key":"<name>","value":` per attribute name: names repeat on every span. */
+const keyPrefixes = new Map<string, string>();
+function keyPrefix(key: string): string {
+  let prefix = keyPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = `{"key":${JSON.stringify(key)},"value":`;
+    // Names are a fixed set plus one per router candidate; bounded all the same.
+    if (keyPrefixes.size < 10_000) keyPrefixes.set(key, prefix);
+  }
+  return prefix;
+}
+
 /** `[{key, value}]` of OTLP attributes; undefined and null values are left out, as the SDK does. */
 export function attributesJson(attrs: Record<string, unknown>): string {
-  let out = "";
+  const parts: string[] = [];
   for (const key in attrs) {
     const v = attrs[key];
     let value: string;
-    if (typeof v === "string") value = `{"stringValue":${JSON.stringify(v)}}`;
-    else if (typeof v === "number") value = Number.isInteger(v) ? `{"intValue":${v}}` : `{"doubleValue":${JSON.stringify(v)}}`;
-    else if (typeof v === "boolean") value = `{"boolValue":${v}}`;
+    if (typeof v === "string") value = `{"stringValue":${jsonString(v)}}}`;
+    else if (typeof v === "number") value = Number.isInteger(v) ? `{"intValue":${v}}}` : `{"doubleValue":${JSON.stringify(v)}}}`;
+    else if (typeof v === "boolean") value = `{"boolValue":${v}}}`;
     else continue;
-    out += `${out ? "," : ""}{"key":${JSON.stringify(key)},"value":${value}}`;
+    parts.push(keyPrefix(key) + value);
   }
-  return `[${out}]`;
+  return `[${parts.join(",")}]`;
 }
 
 /** Epoch milliseconds (fractions allowed) as OTLP's decimal nanoseconds, exact beyond 2^53. */
@@ -43,12 +63,16 @@ export function unixNanos(ms: number): string {
 }
 
 function spanJson(traceId: string, spanId: string, parentSpanId: string | undefined, name: string, kind: number, startMs: number, endMs: number, attrs: Attributes, error: string | undefined | null): string {
-  const status = error === null ? `{"code":${STATUS_UNSET}}` : error === undefined ? `{"code":${STATUS_ERROR}}` : `{"code":${STATUS_ERROR},"message":${JSON.stringify(error)}}`;
-  return (
-    `{"traceId":"${traceId}","spanId":"${spanId}"${parentSpanId ? `,"parentSpanId":"${parentSpanId}"` : ""},"name":${JSON.stringify(name)},"kind":${kind},` +
-    `"startTimeUnixNano":"${unixNanos(startMs)}","endTimeUnixNano":"${unixNanos(endMs)}","attributes":${attributesJson(attrs)},"droppedAttributesCount":0,` +
-    `"events":[],"droppedEventsCount":0,"status":${status},"links":[],"droppedLinksCount":0,"flags":${FLAGS}}`
-  );
+  const status = error === null ? `{"code":${STATUS_UNSET}}` : error === undefined ? `{"code":${STATUS_ERROR}}` : `{"code":${STATUS_ERROR},"message":${jsonString(error)}}`;
+  // One array joined: a flat string, where nested template literals leave a deep rope that every
+  // later join or encode has to walk.
+  return [
+    `{"traceId":"${traceId}","spanId":"${spanId}"`,
+    parentSpanId ? `,"parentSpanId":"${parentSpanId}"` : "",
+    `,"name":${jsonString(name)},"kind":${kind},"startTimeUnixNano":"${unixNanos(startMs)}","endTimeUnixNano":"${unixNanos(endMs)}","attributes":`,
+    attributesJson(attrs),
+    `,"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":${status},"links":[],"droppedLinksCount":0,"flags":${FLAGS}}`,
+  ].join("");
 }
 
 export interface SpanIds {
