@@ -51,6 +51,9 @@ async function benchConfig(simUrl: string, parts: Part[], otlp?: string): Promis
   };
 }
 
+/** The gateway this child runs (roles other than `sim` and `off`). */
+let running: import("../src/node.js").RunningGateway | undefined;
+
 /** Child process roles: `sim`, `off <simUrl>`, `<parts|all|none> <simUrl> <otlpUrl>`. */
 async function child(role: string, simUrl?: string, otlp?: string): Promise<string> {
   if (role === "sim") {
@@ -62,7 +65,8 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
   const config = parseConfig(JSON.stringify(await benchConfig(simUrl!, parts, otlp)), process.env, "bench config");
   if (role !== "off") {
     const { startGateway } = await import("../src/node.js");
-    return (await startGateway({ config, port: 0, startSim: false, log: () => {} })).url;
+    running = await startGateway({ config, port: 0, startSim: false, log: () => {} });
+    return running.url;
   }
   // OFF: the same app and HTTP stack, with no hooks at all.
   const [{ serve }, { createApp }, { buildRuntime }, { undiciHttpClient }] = await Promise.all([
@@ -75,6 +79,19 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
   const server = serve({ fetch: createApp({ runtime: () => runtime }).fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((r) => server.once("listening", r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Asks a gateway child to flush its ledger and telemetry and count its ledger rows. */
+function ledgerCount(proc: ChildProcess): Promise<{ requests: number; calls: number }> {
+  return new Promise((resolve) => {
+    const on = (m: { counts?: { requests: number; calls: number } }) => {
+      if (!m.counts) return;
+      proc.off("message", on);
+      resolve(m.counts);
+    };
+    proc.on("message", on);
+    proc.send({ cmd: "counts" });
+  });
 }
 
 /** CPU time (user + system, all threads) a child has used, in µs. */
@@ -130,12 +147,21 @@ async function slice(url: string, ms: number): Promise<{ latencies: number[]; co
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 async function main() {
-  // OTLP sink: accepts every export (what a collector on the same host would cost the gateway).
+  // OTLP sink: accepts every export (what a collector on the same host would cost the gateway)
+  // and counts the spans of each gateway (each exports under its own path prefix).
   let exports = 0;
+  const spansByTarget = new Map<string, number>();
   const sink = createServer((req, res) => {
-    req.resume();
+    const parts: Buffer[] = [];
+    req.on("data", (d: Buffer) => parts.push(d));
     req.on("end", () => {
       exports++;
+      const target = (req.url ?? "").split("/")[1] ?? "";
+      if (req.url?.endsWith("/v1/traces")) {
+        const body = JSON.parse(Buffer.concat(parts).toString("utf8")) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> };
+        const n = body.resourceSpans.reduce((a, r) => a + r.scopeSpans.reduce((b, s) => b + s.spans.length, 0), 0);
+        spansByTarget.set(target, (spansByTarget.get(target) ?? 0) + n);
+      }
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
   });
@@ -144,7 +170,7 @@ async function main() {
 
   const sim = await spawn(["sim"]);
   const off = await spawn(["off", sim.url]);
-  const on = await spawn(["on", sim.url, otlp]);
+  const on = await spawn(["on", sim.url, `${otlp}/on`]);
   const targets = [
     { name: "off", url: off.url, proc: off.proc },
     { name: "on", url: on.url, proc: on.proc },
@@ -152,12 +178,13 @@ async function main() {
   const extra = (process.env.BENCH_PARTS ?? "").split(",").filter(Boolean);
   const extraProcs: ChildProcess[] = [];
   for (const role of extra) {
-    const c = await spawn([role, sim.url, otlp]);
+    const c = await spawn([role, sim.url, `${otlp}/${role}`]);
     extraProcs.push(c.proc);
     targets.push({ name: role, url: c.url, proc: c.proc });
   }
   console.log(`accounting bench: c=${CONCURRENCY}, ${SECONDS}s per target in alternating slices, node ${process.version}`);
-  for (const t of targets) await slice(t.url, 1500); // warm-up
+  const warm = targets.map(() => 0);
+  for (const [i, t] of targets.entries()) warm[i] = (await slice(t.url, 1500)).count; // warm-up
 
   const slices = Math.max(2, Math.round(SECONDS / 2));
   const acc = targets.map(() => ({ latencies: [] as number[], count: 0, errors: 0, elapsed: 0, cpu: 0 }));
@@ -186,6 +213,15 @@ async function main() {
   console.log(`  p99 added ${addedP99.toFixed(3)} ms (target <= 1 ms): ${addedP99 <= 1 ? "PASS" : "MISS"}`);
   console.log(`  CPU per request on/off ${(stats[1]!.cpuPerReq / stats[0]!.cpuPerReq).toFixed(3)} (the throughput bound when the gateway is CPU-bound: 1/ratio)`);
   console.log(`  OTLP exports received: ${exports}`);
+  // Nothing may be lost to keep up: every request ON served has its spans at the collector and
+  // its rows in the ledger once the gateway has flushed (the background thread runs at a lower
+  // priority, so this is where falling behind would show).
+  const served = stats[1]!.count + warm[1]!;
+  const kept = await ledgerCount(on.proc);
+  const spans = spansByTarget.get("on") ?? 0;
+  console.log(`  ON served ${served} requests (2xx); ledger request rows ${kept.requests}, call rows ${kept.calls}; spans at the collector ${spans} (expected ${2 * served})`);
+  const complete = kept.requests === served && kept.calls === served && spans === 2 * served;
+  console.log(`  nothing lost: ${complete ? "PASS" : "MISS"}`);
 
   for (const p of [on.proc, off.proc, ...extraProcs, sim.proc]) p.kill("SIGINT");
   sink.close();
@@ -199,10 +235,16 @@ if (process.argv[2] === "--child") {
     process.exit(0);
   });
   const url = await child(process.argv[3]!, process.argv[4], process.argv[5]);
-  process.on("message", (m: { cmd?: string }) => {
+  process.on("message", async (m: { cmd?: string }) => {
     if (m?.cmd === "cpu") {
       const u = process.cpuUsage();
       process.send?.({ cpu: u.user + u.system });
+    }
+    if (m?.cmd === "counts") {
+      await running?.telemetry.telemetry.flush();
+      const ledger = running?.accounting?.ledger;
+      await ledger?.flush();
+      process.send?.({ counts: (await ledger?.backend.counts()) ?? { requests: 0, calls: 0 } });
     }
   });
   process.send?.({ url });
