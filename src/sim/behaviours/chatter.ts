@@ -4,6 +4,7 @@
  * real log-probabilities of the distribution it sampled from.
  */
 import { rng, tokenize } from "../random.js";
+import { sampleFromSchema } from "../schema-sample.js";
 import type { GenInput, GenOutput, GenToken, SimBehaviour } from "../types.js";
 
 const VOCAB = [" the", " model", " answers", " a", " question", " with", " care", " and", " numbers", " route", " gateway", " token", " cost", " quality", " is", " fast", " simple", " result", " for", " you"];
@@ -30,16 +31,10 @@ export function tokensFromText(text: string, topK: number): GenToken[] {
   return tokenize(text).map((t) => ({ text: t, logprob: -0.05, top: topK > 0 ? [{ token: t, logprob: -0.05 }] : [] }));
 }
 
+/** Arguments that satisfy the tool's parameter schema (`{}` when it declares none). */
 function toolArguments(tool: Record<string, unknown>, r: () => number): string {
-  const params = ((tool.function as Record<string, unknown> | undefined)?.parameters ?? {}) as { properties?: Record<string, { type?: string; enum?: unknown[] }> };
-  const args: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(params.properties ?? {})) {
-    if (schema.enum?.length) args[key] = schema.enum[Math.floor(r() * schema.enum.length)];
-    else if (schema.type === "number" || schema.type === "integer") args[key] = Math.floor(r() * 100);
-    else if (schema.type === "boolean") args[key] = r() < 0.5;
-    else args[key] = `${key}-${Math.floor(r() * 1000)}`;
-  }
-  return JSON.stringify(args);
+  const params = (tool.function as Record<string, unknown> | undefined)?.parameters;
+  return JSON.stringify(params && typeof params === "object" ? sampleFromSchema({ type: "object", ...(params as object) }, r) : {});
 }
 
 export const chatter: SimBehaviour = {
@@ -59,7 +54,7 @@ export const chatter: SimBehaviour = {
     const format = (body.response_format as { type?: string } | undefined)?.type;
     if (format === "json_object" || format === "json_schema") {
       const schema = ((body.response_format as { json_schema?: { schema?: unknown } }).json_schema?.schema ?? {}) as Record<string, unknown>;
-      const json = format === "json_schema" ? toolArguments({ function: { parameters: schema } }, r) : JSON.stringify({ answer: "sim", value: Math.floor(r() * 100) });
+      const json = format === "json_schema" ? JSON.stringify(sampleFromSchema(schema, r)) : JSON.stringify({ answer: "sim", value: Math.floor(r() * 100) });
       return { tokens: tokensFromText(json, input.topLogprobs), finishReason: "stop" };
     }
     const target = 8 + Math.floor(r() * 24);
