@@ -57,10 +57,14 @@ export function sampleFromSchema(schema: unknown, r: () => number, root: unknown
     }
     case "integer":
     case "number": {
-      const lo = typeof s.minimum === "number" ? s.minimum : typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + 1 : 0;
-      const hi = typeof s.maximum === "number" ? s.maximum : typeof s.exclusiveMaximum === "number" ? s.exclusiveMaximum - 1 : Math.max(lo, 100);
-      const v = lo + r() * Math.max(0, hi - lo);
-      return type === "integer" ? Math.min(Math.floor(hi), Math.max(Math.ceil(lo), Math.round(v))) : Math.round(v * 100) / 100;
+      const lo = typeof s.minimum === "number" ? s.minimum : typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum + 1 : Number.NEGATIVE_INFINITY;
+      const hi = typeof s.maximum === "number" ? s.maximum : typeof s.exclusiveMaximum === "number" ? s.exclusiveMaximum - 1 : Number.POSITIVE_INFINITY;
+      // Human-sized numbers: 0–100 moved into the bounds (schema generators often bound integers
+      // by ±2^53, which would make every sample a 16-digit number).
+      const from = Math.min(Math.max(0, lo), hi);
+      const to = Math.max(from, Math.min(hi, from + 100));
+      const v = from + r() * (to - from);
+      return type === "integer" ? Math.min(Math.floor(to), Math.max(Math.ceil(from), Math.round(v))) : Math.min(to, Math.max(from, Math.round(v * 100) / 100));
     }
     case "boolean":
       return r() < 0.5;
