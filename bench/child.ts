@@ -65,6 +65,17 @@ async function main(): Promise<string> {
   throw new Error(`unknown role ${role}`);
 }
 
+// `{cmd: "eld"}` → the request thread's event-loop delay since the last ask (p50/p99/max in ms):
+// how long a ready callback waited, which is what a request's tail latency is made of.
+const { monitorEventLoopDelay } = await import("node:perf_hooks");
+const eld = monitorEventLoopDelay({ resolution: 1 });
+eld.enable();
+process.on("message", (msg: { cmd?: string }) => {
+  if (msg?.cmd !== "eld") return;
+  process.send?.({ eld: { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 } });
+  eld.reset();
+});
+
 // Exit normally on SIGINT so `--cpu-prof` writes its profile.
 process.on("SIGINT", () => process.exit(0));
 const url = await main();
