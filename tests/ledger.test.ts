@@ -193,6 +193,13 @@ describe.each(backends)("ledger on $name", (backend) => {
     expect([last.requests.length, last.calls.length]).toEqual([1, 1]);
     const first = await store.rowsOf(`${tag}-bulk-0`);
     expect(first.calls.map((c) => c.seq)).toEqual([0, 1]);
+    // Rows written in multi-row statements and row by row come back field for field.
+    const mid = await store.rowsOf(`${tag}-bulk-60`);
+    expect(mid.requests[0]).toMatchObject(requests[60]!);
+    const got = mid.calls.sort((a, b) => a.seq - b.seq);
+    // The call rows of this fixture carry request fields too; compare what a call row holds.
+    const asCallRow = (c: Record<string, unknown>) => Object.fromEntries(Object.keys(got[0]!).map((k) => [k, c[k]]));
+    expect(got).toEqual([asCallRow(calls[60]!), asCallRow(calls[210]!)]);
   });
 
   it("retention deletes old rows and keeps recent ones", async () => {

