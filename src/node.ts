@@ -10,6 +10,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { createApp, type GatewayPlugin } from "./app.js";
 import { deferAfterResponseWith, drainAfterResponse } from "./api/after-response.js";
 import { composeHooks, type GatewayHooks } from "./api/hooks.js";
+import { useSharedDeadlineTimer } from "./providers/deadlines.js";
 import type { OctorouteConfig } from "./config/schema.js";
 import { type Accounting, startAccounting } from "./node/accounting.js";
 import { loadConfigFile, loadPriceCatalog } from "./node/config-file.js";
@@ -68,6 +69,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const log = opts.log ?? ((m: string) => console.log(m));
   // Budgets, ledger, metrics and spans of a request run right after its response is written.
   deferAfterResponseWith(setImmediate);
+  // Upstream timeouts watched by one shared timer (see providers/deadlines.ts).
+  useSharedDeadlineTimer();
   const configPath = typeof opts.config === "string" ? opts.config : undefined;
   const initial = typeof opts.config === "string" ? loadConfigFile(opts.config) : opts.config;
   const http = undiciHttpClient({

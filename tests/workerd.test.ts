@@ -25,6 +25,9 @@ beforeAll(async () => {
   sim = await startSim({ port: 0 });
   const config = baseConfig(sim.url);
   delete config.database; // Node-only; the Workers entry keeps no local database.
+  // Short first-byte timeout, so the stall test below is quick (the others answer at once).
+  const providers = config.providers as Record<string, { timeouts: Record<string, number> }>;
+  providers.sim!.timeouts = { ...providers.sim!.timeouts, firstByteMs: 400 };
   const { unstable_startWorker } = await import("wrangler");
   worker = await unstable_startWorker({
     config: "wrangler.toml",
@@ -78,6 +81,18 @@ describe("the gateway under workerd", () => {
     const other = new OpenAI({ apiKey: KEY_B, baseURL: client.baseURL, maxRetries: 0 });
     await expect(other.chat.completions.create({ model: "sim-large", messages: [{ role: "user", content: "no" }] })).rejects.toMatchObject({ status: 403 });
   });
+
+  it("times a stalled upstream out on every request, not only the first (timers outlive no request)", async () => {
+    for (let i = 0; i < 2; i++) {
+      const started = Date.now();
+      const err = await client.chat.completions
+        .create({ model: "sim-fast", messages: [{ role: "user", content: `stall ${i}` }] }, { headers: { "x-sim-fault": "stall;ms=60000" } })
+        .then(() => undefined, (e: unknown) => e as { status?: number; code?: string });
+      expect(err).toMatchObject({ status: 504, code: "upstream_timeout_first_byte" });
+      // Three attempts of 400 ms and backoff between them: well under the stall.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    }
+  }, 30_000);
 
   it("lists models with the tenant's key", async () => {
     const ids = (await client.models.list()).data.map((m) => m.id);
