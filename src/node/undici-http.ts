@@ -86,8 +86,8 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
       return;
     }
     if (this.ended || this.failure || this.cancelled) return;
+    // Chunks that arrived before the failure are still read first; then `next()` rejects.
     this.failure = err;
-    this.queue = [];
     const w = this.waiter;
     this.waiter = null;
     w?.reject(err);
