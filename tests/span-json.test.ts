@@ -11,6 +11,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "
 import { describe, expect, it } from "vitest";
 import type { RequestSummary } from "../src/api/hooks.js";
 import { callAttributes, callSpanName, requestAttributes, requestSpanName } from "../src/telemetry/otel/genai.js";
+import { startSpanExport } from "../src/telemetry/otel/span-export.js";
 import { attributesJson, exportRequestJson, requestSpans, unixNanos } from "../src/telemetry/otel/span-json.js";
 import type { UsageRecord } from "../src/telemetry/usage.js";
 
@@ -91,5 +92,17 @@ describe("spans as OTLP/JSON", () => {
     expect(unixNanos(T0)).toBe(`${T0}000000`);
     expect(unixNanos(T0 + 0.5)).toBe(`${T0}500000`);
     expect(unixNanos(1.000001)).toBe("1000001"); // 1 ms + 1 ns
+  });
+});
+
+describe("span export queue", () => {
+  it("drops spans beyond its queue, counts them and says so once", async () => {
+    const logged: string[] = [];
+    const spans = startSpanExport({ url: "http://127.0.0.1:9/v1/traces", timeoutMs: 200, ratio: 1, resource: resourceFromAttributes({ "service.name": "t" }), maxQueueSpans: 4, scheduledDelayMs: 60_000, log: (m) => logged.push(m) });
+    for (let i = 0; i < 4; i++) spans.add(summary()); // 2 spans each: the third and fourth do not fit
+    expect(spans.dropped).toBe(4);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain("span queue full");
+    await spans.shutdown();
   });
 });

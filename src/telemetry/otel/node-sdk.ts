@@ -78,7 +78,7 @@ export async function startTelemetry(cfg: TelemetryConfig | undefined, opts: Tel
   if (signals.traces && otlp?.traces && config.sampling.ratio > 0) {
     // OTLP exporters are loaded only when a collector is configured (they weigh megabytes).
     const { startSpanExport } = await import("./span-export.js");
-    spans = startSpanExport({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMs: otlp.timeoutMs, ratio: config.sampling.ratio, resource: defaultResource().merge(resource) });
+    spans = startSpanExport({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMs: otlp.timeoutMs, ratio: config.sampling.ratio, resource: defaultResource().merge(resource), log: opts.log });
     reportFailures(spans.exporter, "span", opts.log);
   }
 

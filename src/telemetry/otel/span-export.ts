@@ -27,6 +27,8 @@ export interface SpanExportOptions {
   scheduledDelayMs?: number;
   maxBatchSpans?: number;
   maxQueueSpans?: number;
+  /** Told (at most once a minute) when spans are dropped because the queue is full. */
+  log?: (msg: string) => void;
 }
 
 export interface SpanExport {
@@ -70,6 +72,7 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const inFlight = new Set<Promise<void>>();
   let dropped = 0;
+  let lastDropLog = 0;
   let stopped = false;
   const ids = { traceId: "", newSpanId: () => randomHex(8) };
 
@@ -92,6 +95,10 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
       const spans = requestSpans(s, ids);
       if (queue.length + spans.length > maxQueue) {
         dropped += spans.length;
+        if (opts.log && Date.now() - lastDropLog >= 60_000) {
+          lastDropLog = Date.now();
+          opts.log(`telemetry: span queue full (${maxQueue} spans), ${dropped} spans dropped so far: the collector takes them slower than they come; lower telemetry.sampling.ratio or check the collector`);
+        }
         return;
       }
       for (const span of spans) queue.push(span);
