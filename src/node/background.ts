@@ -5,6 +5,8 @@
  * if it had the thread to itself; the thread starts with the first service and ends with the last.
  *
  * A service module exports `serve(port, data)`; `background-host.ts` loads it in the thread.
+ * If the thread dies (an uncaught error, memory exhausted), the next service opened starts a new
+ * one; services reconnect on their own (`sqlite-ledger-thread.ts`, `span-thread.ts`).
  */
 import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { startWorker } from "./worker.js";
@@ -20,14 +22,16 @@ export interface ServiceChannel {
 
 let thread: Worker | undefined;
 let exitListeners = new Set<(err: Error) => void>();
-let open = 0;
+/** Open services per thread: a thread ends when its last service closes. */
+const openCount = new WeakMap<Worker, number>();
 
 function ensureThread(): Worker {
   if (thread) return thread;
   const worker = startWorker(new URL("./background-host.ts", import.meta.url), {});
   // The thread never keeps the process alive by itself (servers and timers do that).
   worker.unref();
-  const listeners = exitListeners;
+  // Services of a thread that died went with it; this thread's services get a set of their own.
+  const listeners = (exitListeners = new Set());
   const fail = (err: Error) => {
     if (thread === worker) thread = undefined;
     for (const l of listeners) l(err);
@@ -46,7 +50,7 @@ export function openService(service: URL, data: unknown): ServiceChannel {
   const { port1, port2 } = new MessageChannel();
   worker.postMessage({ service: service.href, data, port: port2 }, [port2]);
   port1.unref();
-  open++;
+  openCount.set(worker, (openCount.get(worker) ?? 0) + 1);
   let closed = false;
   let mine: ((err: Error) => void) | undefined;
   return {
@@ -60,7 +64,9 @@ export function openService(service: URL, data: unknown): ServiceChannel {
       closed = true;
       if (mine) listeners.delete(mine);
       port1.close();
-      if (--open === 0 && thread === worker) {
+      const left = (openCount.get(worker) ?? 1) - 1;
+      openCount.set(worker, left);
+      if (left === 0 && thread === worker) {
         thread = undefined;
         exitListeners = new Set();
         await worker.terminate();
@@ -84,4 +90,12 @@ export function collectBackgroundGarbage(): Promise<void> {
     });
     worker.postMessage({ gc: port2 }, [port2]);
   });
+}
+
+/**
+ * Ends the background thread as a crash would (its services see it exit and reconnect on their
+ * next call). For tests of that recovery.
+ */
+export async function stopBackgroundThread(): Promise<void> {
+  await thread?.terminate();
 }

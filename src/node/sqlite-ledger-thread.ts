@@ -3,6 +3,10 @@
  * (`sqlite-ledger-service.ts`, `background.ts`) that owns the ledger's SQLite file, so batched writes, usage
  * queries and retention deletes never run on the event loop that serves requests. Same contract
  * as every LedgerBackend; `close()` waits for the service to close the file, then closes its channel.
+ *
+ * If the thread dies, the calls in flight fail (the ledger keeps their rows and retries them) and
+ * the next call starts a new thread and reopens the file (at most once a second). A batch the
+ * thread had committed just before dying would be written again by that retry.
  */
 import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "../telemetry/ledger/types.js";
 import { openService, type ServiceChannel } from "./background.js";
@@ -10,31 +14,48 @@ import type { LedgerCall } from "./sqlite-ledger-service.js";
 
 export class ThreadedSqliteLedger implements LedgerBackend {
   readonly kind = "sqlite";
-  private readonly channel: ServiceChannel;
+  private channel: ServiceChannel;
   private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private seq = 0;
   private exited: Error | undefined;
+  private closing = false;
+  private initialised = false;
+  private lastStart = 0;
 
   /** `path`: the ledger's SQLite file (`:memory:` keeps nothing). */
   constructor(readonly path: string) {
-    this.channel = openService(new URL("./sqlite-ledger-service.ts", import.meta.url), { path });
-    this.channel.port.on("message", (m: { id: number; result?: unknown; error?: string }) => {
+    this.channel = this.connect();
+  }
+
+  private connect(): ServiceChannel {
+    this.lastStart = Date.now();
+    const channel = openService(new URL("./sqlite-ledger-service.ts", import.meta.url), { path: this.path });
+    channel.port.on("message", (m: { id: number; result?: unknown; error?: string }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
       if (m.error !== undefined) w.reject(new Error(m.error));
       else w.resolve(m.result);
     });
-    const fail = (err: Error) => {
+    channel.onExit((err) => {
+      if (this.channel !== channel) return;
       this.exited = err;
       for (const w of this.waiting.values()) w.reject(err);
       this.waiting.clear();
-    };
-    this.channel.onExit(fail);
+    });
+    return channel;
   }
 
   private call<T>(method: LedgerCall["method"], ...args: unknown[]): Promise<T> {
-    if (this.exited) return Promise.reject(this.exited);
+    if (this.exited) {
+      if (this.closing || Date.now() - this.lastStart < 1000) return Promise.reject(this.exited);
+      // A new thread reopens the file; its tables exist already, `init` only makes sure.
+      this.exited = undefined;
+      void this.channel.close();
+      this.channel = this.connect();
+      if (this.initialised && method !== "init") void this.call("init").catch(() => {});
+    }
+    if (method === "init") this.initialised = true;
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -72,6 +93,7 @@ export class ThreadedSqliteLedger implements LedgerBackend {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (!this.exited) await this.call("close").catch(() => {});
     await this.channel.close();
   }

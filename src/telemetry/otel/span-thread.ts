@@ -24,16 +24,50 @@ export interface SpanThread {
 }
 
 export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions = {}): SpanThread {
-  const channel = openService(new URL("./span-service.ts", import.meta.url), { config, serviceVersion: opts.serviceVersion });
-  const port = channel.port;
   const waiting = new Map<number, { resolve(): void; reject(e: Error): void }>();
   let seq = 0;
   let dead: Error | undefined;
+  let stopping = false;
+  let startedAt = 0;
   let queued: string[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
+  // If the thread dies, spans of the requests until the next start are lost (said in the log);
+  // the next request after a second starts a new one.
+  const connect = () => {
+    startedAt = Date.now();
+    const channel = openService(new URL("./span-service.ts", import.meta.url), { config, serviceVersion: opts.serviceVersion });
+    channel.port.on("message", (m: FromSpanService) => {
+      if (m.t === "log") {
+        opts.log?.(m.msg);
+        return;
+      }
+      const w = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (m.error !== undefined) w?.reject(new Error(m.error));
+      else w?.resolve();
+    });
+    channel.onExit((err) => {
+      if (dead || current !== channel) return;
+      dead = err;
+      opts.log?.(`background thread stopped, spans are not exported until it restarts: ${err.message}`);
+      for (const w of waiting.values()) w.reject(err);
+      waiting.clear();
+    });
+    return channel;
+  };
+  let current = connect();
+  const alive = (): boolean => {
+    if (!dead) return true;
+    if (stopping || Date.now() - startedAt < 1000) return false;
+    dead = undefined;
+    void current.close();
+    current = connect();
+    return true;
+  };
+
   const post = (m: ToSpanService) => {
-    if (!dead) port.postMessage(m);
+    if (!dead) current.port.postMessage(m);
   };
   const send = (): void => {
     clearTimeout(timer);
@@ -53,28 +87,10 @@ export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions 
     });
   };
 
-  port.on("message", (m: FromSpanService) => {
-    if (m.t === "log") {
-      opts.log?.(m.msg);
-      return;
-    }
-    const w = waiting.get(m.id);
-    waiting.delete(m.id);
-    if (m.error !== undefined) w?.reject(new Error(m.error));
-    else w?.resolve();
-  });
-  channel.onExit((err) => {
-    if (dead) return;
-    dead = err;
-    opts.log?.(`background thread stopped, spans are no longer exported: ${err.message}`);
-    for (const w of waiting.values()) w.reject(err);
-    waiting.clear();
-  });
-
   let stopped: Promise<void> | undefined;
   return {
     onRequestEnd(s) {
-      if (dead) return;
+      if (!alive()) return;
       queued.push(summaryJson(s));
       if (queued.length >= BATCH_SIZE) send();
       else if (!timer) {
@@ -85,9 +101,10 @@ export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions 
     flush: () => call("flush"),
     shutdown: () =>
       (stopped ??= (async () => {
+        stopping = true;
         await call("shutdown").catch(() => {});
         dead ??= new Error("spans are shut down");
-        await channel.close();
+        await current.close();
       })()),
   };
 }
