@@ -197,6 +197,36 @@ describe("OTLP/HTTP export", () => {
     expect(all).toContain("octoroute-test"); // service.name
   });
 
+  it("joins the caller's trace from traceparent/tracestate, and follows its sampling decision", async () => {
+    const client = stack.client(KEY_A);
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const callerSpan = "00f067aa0ba902b7";
+    await client.chat.completions.create(
+      { model: "sim-small", messages: [{ role: "user", content: "traced by my caller" }] },
+      { headers: { "x-request-id": "otel-joined", traceparent: `00-${traceId}-${callerSpan}-01`, tracestate: "vendor=abc" } },
+    );
+    const unsampled = "5bf92f3577b34da6a3ce929d0e0e4736";
+    await client.chat.completions.create(
+      { model: "sim-small", messages: [{ role: "user", content: "caller did not sample" }] },
+      { headers: { "x-request-id": "otel-unsampled", traceparent: `00-${unsampled}-${callerSpan}-00` } },
+    );
+    // Malformed: the request starts a trace of its own.
+    await client.chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: "bad header" }] }, { headers: { "x-request-id": "otel-badparent", traceparent: "00-zz-12-01" } });
+    await stack.gateway.telemetry.telemetry.flush();
+    const root = requestSpan("otel-joined") as OtlpSpan & { traceState?: string; flags?: number };
+    expect(root.traceId).toBe(traceId);
+    expect(root.parentSpanId).toBe(callerSpan);
+    expect(root.traceState).toBe("vendor=abc");
+    expect(root.flags).toBe(0x301); // sampled, parent is remote
+    const kids = children(root);
+    expect(kids.length).toBe(1);
+    expect(kids.every((k) => k.traceId === traceId)).toBe(true);
+    expect(receiver.spans().filter((s) => s.traceId === unsampled)).toHaveLength(0);
+    const own = requestSpan("otel-badparent");
+    expect(own.parentSpanId).toBeUndefined();
+    expect(own.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
   it("pushes GenAI metrics over OTLP too", async () => {
     await stack.gateway.telemetry.telemetry.flush();
     const names = new Set(

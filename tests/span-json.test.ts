@@ -4,7 +4,7 @@
  * this builds both for the same requests (a success, a 5xx with a failed attempt, an embeddings
  * call without output tokens) and compares them field by field, ids aside.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from "@opentelemetry/api";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -13,6 +13,7 @@ import type { RequestSummary } from "../src/api/hooks.js";
 import { callAttributes, callSpanName, requestAttributes, requestSpanName } from "../src/telemetry/otel/genai.js";
 import { startSpanExport } from "../src/telemetry/otel/span-export.js";
 import { attributesJson, exportRequestJson, requestSpans, unixNanos } from "../src/telemetry/otel/span-json.js";
+import { parseTraceParent } from "../src/telemetry/trace-context.js";
 import type { UsageRecord } from "../src/telemetry/usage.js";
 
 const T0 = 1_764_452_000_123;
@@ -41,7 +42,10 @@ function sdkExport(s: RequestSummary, resource: ReturnType<typeof resourceFromAt
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const tracer = provider.getTracer("octoroute");
-  const root = tracer.startSpan(requestSpanName(s), { kind: SpanKind.SERVER, startTime: s.startedAt, attributes: requestAttributes(s) });
+  const caller = s.traceParent
+    ? trace.setSpanContext(ROOT_CONTEXT, { traceId: s.traceParent.traceId, spanId: s.traceParent.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true, traceState: s.traceParent.traceState ? createTraceState(s.traceParent.traceState) : undefined })
+    : ROOT_CONTEXT;
+  const root = tracer.startSpan(requestSpanName(s), { kind: SpanKind.SERVER, startTime: s.startedAt, attributes: requestAttributes(s) }, caller);
   if (s.status >= 500) root.setStatus({ code: SpanStatusCode.ERROR, message: s.errorCode });
   const parent = trace.setSpan(ROOT_CONTEXT, root);
   for (const r of s.records) {
@@ -73,12 +77,13 @@ describe("spans as OTLP/JSON", () => {
       "a 5xx after a failed attempt and a fallback",
       summary({ status: 502, errorCode: "upstream_error", records: [record({ status: "error", errorCode: "upstream_timeout", costUsd: null, attempts: 3 }), record({ model: "large", startedAt: T0 + 30, cachedTokens: 5, cacheWriteTokens: 2 })] }),
     ],
+    ["a request in its caller's trace (traceparent, tracestate)", summary({ traceParent: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: true, traceState: "vendor=abc,other=1" } })],
     ["embeddings (no output tokens, no price)", summary({ endpoint: "embeddings", route: undefined, routeReason: undefined, router: undefined, routeScores: undefined, routeThreshold: undefined, totals: { usage: { prompt_tokens: 3, total_tokens: 3 } as RequestSummary["totals"]["usage"], costUsd: null, calls: 1 }, records: [record({ operation: "embeddings", outputTokens: 0, costUsd: null, ttftMs: null })] })],
   ];
   for (const [name, s] of cases) {
     it(`matches the SDK's export for ${name}`, () => {
       let n = 0;
-      const ids = { traceId: "0af7651916cd43dd8448eb211c80319c", newSpanId: () => (++n).toString(16).padStart(16, "0") };
+      const ids = { traceId: s.traceParent?.traceId ?? "0af7651916cd43dd8448eb211c80319c", newSpanId: () => (++n).toString(16).padStart(16, "0") };
       const ours = JSON.parse(exportRequestJson(attributesJson(resource.attributes as Record<string, unknown>), "octoroute", requestSpans(s, ids)));
       expect(withoutIds(ours)).toEqual(withoutIds(sdkExport(s, resource)));
       // Children point at the root, all share the trace.
@@ -104,5 +109,22 @@ describe("span export queue", () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain("span queue full");
     await spans.shutdown();
+  });
+});
+
+describe("traceparent", () => {
+  const id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const span = "00f067aa0ba902b7";
+  it("parses a valid header with its sampled flag and tracestate", () => {
+    expect(parseTraceParent(`00-${id}-${span}-01`, " a=1,b=2 ")).toEqual({ traceId: id, spanId: span, sampled: true, traceState: "a=1,b=2" });
+    expect(parseTraceParent(`00-${id}-${span}-00`)).toEqual({ traceId: id, spanId: span, sampled: false });
+    // A later version is read by its first four fields.
+    expect(parseTraceParent(`01-${id}-${span}-03-extra`)).toMatchObject({ traceId: id, sampled: true });
+  });
+  it("ignores what the specification says to ignore", () => {
+    for (const bad of [undefined, "", "garbage", `ff-${id}-${span}-01`, `00-${"0".repeat(32)}-${span}-01`, `00-${id}-${"0".repeat(16)}-01`, `00-${id.toUpperCase()}-${span}-01`, `00-${id}-${span}-01-extra`, `00-${id}-${span}`]) {
+      expect(parseTraceParent(bad)).toBeUndefined();
+    }
+    expect(parseTraceParent(`00-${id}-${span}-01`, "x".repeat(600))).toEqual({ traceId: id, spanId: span, sampled: true });
   });
 });

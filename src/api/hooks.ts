@@ -4,6 +4,7 @@
  * its usage records (ledger, metrics). Defaults do nothing, so the core runs without them.
  */
 import type { TenantIdentity } from "../tenants/registry.js";
+import type { TraceParent } from "../telemetry/trace-context.js";
 import type { AccountTotals, UsageRecord } from "../telemetry/usage.js";
 
 export type Endpoint = "chat" | "completions" | "embeddings" | "responses";
@@ -57,6 +58,8 @@ export interface RequestSummary {
   ttftMs: number | null;
   records: UsageRecord[];
   totals: AccountTotals;
+  /** The caller's W3C trace context, when it sent one: the request's spans join that trace. */
+  traceParent?: TraceParent;
 }
 
 export interface GatewayHooks {

@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { Plan } from "../router/types.js";
+import { parseTraceParent } from "../telemetry/trace-context.js";
 import { afterResponse } from "./after-response.js";
 import type { AccountTotals } from "../telemetry/usage.js";
 import type { GatewayError } from "./errors.js";
@@ -55,6 +56,9 @@ export function trackRequest(scope: CallScope, endpoint: Endpoint, hooks: Gatewa
         records: scope.account.records,
         totals,
       };
+      const headers = scope.meter.clientHeaders;
+      const traceParent = parseTraceParent(headers?.traceparent, headers?.tracestate);
+      if (traceParent) summary.traceParent = traceParent;
       // Measured now, handed on after the response is out (see after-response.ts).
       afterResponse(() => {
         try {

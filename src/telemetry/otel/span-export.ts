@@ -90,8 +90,16 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
   return {
     add(s) {
       if (stopped) return;
-      ids.traceId = randomHex(16);
-      if (sampler && sampler.shouldSample(ROOT_CONTEXT, ids.traceId).decision !== SamplingDecision.RECORD_AND_SAMPLED) return;
+      // Parent-based, as the SDK's ParentBasedSampler: a caller's trace is followed as the caller
+      // decided (its sampled flag); a trace of our own is sampled by ratio on its id.
+      const parent = s.traceParent;
+      if (parent) {
+        if (!parent.sampled) return;
+        ids.traceId = parent.traceId;
+      } else {
+        ids.traceId = randomHex(16);
+        if (sampler && sampler.shouldSample(ROOT_CONTEXT, ids.traceId).decision !== SamplingDecision.RECORD_AND_SAMPLED) return;
+      }
       const spans = requestSpans(s, ids);
       if (queue.length + spans.length > maxQueue) {
         dropped += spans.length;

@@ -17,8 +17,9 @@ const KIND_SERVER = 2;
 const KIND_CLIENT = 3;
 const STATUS_UNSET = 0;
 const STATUS_ERROR = 2;
-/** Sampled, and "parent is not remote" known (what the SDK writes for local spans). */
+/** Sampled, and "is the parent remote" known: not remote (a local parent or none) / remote. */
 const FLAGS = 0x100 | 0x01;
+const FLAGS_REMOTE_PARENT = 0x200 | FLAGS;
 
 /** Characters JSON must escape (and lone surrogates, which `JSON.stringify` writes as `\u` escapes). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
@@ -62,16 +63,26 @@ export function unixNanos(ms: number): string {
   return `${whole}${String(frac).padStart(6, "0")}`;
 }
 
-function spanJson(traceId: string, spanId: string, parentSpanId: string | undefined, name: string, kind: number, startMs: number, endMs: number, attrs: Attributes, error: string | undefined | null): string {
+interface SpanLinks {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  /** The parent is the caller's span (from its `traceparent`), not one of ours. */
+  remoteParent?: boolean;
+  traceState?: string;
+}
+
+function spanJson(at: SpanLinks, name: string, kind: number, startMs: number, endMs: number, attrs: Attributes, error: string | undefined | null): string {
   const status = error === null ? `{"code":${STATUS_UNSET}}` : error === undefined ? `{"code":${STATUS_ERROR}}` : `{"code":${STATUS_ERROR},"message":${jsonString(error)}}`;
   // One array joined: a flat string, where nested template literals leave a deep rope that every
   // later join or encode has to walk.
   return [
-    `{"traceId":"${traceId}","spanId":"${spanId}"`,
-    parentSpanId ? `,"parentSpanId":"${parentSpanId}"` : "",
+    `{"traceId":"${at.traceId}","spanId":"${at.spanId}"`,
+    at.parentSpanId ? `,"parentSpanId":"${at.parentSpanId}"` : "",
+    at.traceState ? `,"traceState":${jsonString(at.traceState)}` : "",
     `,"name":${jsonString(name)},"kind":${kind},"startTimeUnixNano":"${unixNanos(startMs)}","endTimeUnixNano":"${unixNanos(endMs)}","attributes":`,
     attributesJson(attrs),
-    `,"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":${status},"links":[],"droppedLinksCount":0,"flags":${FLAGS}}`,
+    `,"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":${status},"links":[],"droppedLinksCount":0,"flags":${at.remoteParent ? FLAGS_REMOTE_PARENT : FLAGS}}`,
   ].join("");
 }
 
@@ -80,19 +91,25 @@ export interface SpanIds {
   newSpanId(): string;
 }
 
-/** The spans of one request, each an OTLP/JSON span object as a string, in the order they ended (children first). */
+/**
+ * The spans of one request, each an OTLP/JSON span object as a string, in the order they ended
+ * (children first). With the caller's `traceparent`, the request span is a child of the caller's
+ * span in the caller's trace (and carries its `tracestate`).
+ */
 export function requestSpans(s: RequestSummary, ids: SpanIds): string[] {
   const root = ids.newSpanId();
-  const spans = s.records.map((r) => callSpan(r, ids.traceId, ids.newSpanId(), root));
+  const traceState = s.traceParent?.traceState;
+  const spans = s.records.map((r) => callSpan(r, { traceId: ids.traceId, spanId: ids.newSpanId(), parentSpanId: root, traceState }));
   // A 5xx is an error of the request; its error code (if any) is the status message.
   const rootError = s.status >= 500 ? s.errorCode : null;
-  spans.push(spanJson(ids.traceId, root, undefined, requestSpanName(s), KIND_SERVER, s.startedAt, s.startedAt + s.latencyMs, requestAttributes(s), rootError));
+  const rootAt: SpanLinks = s.traceParent ? { traceId: ids.traceId, spanId: root, parentSpanId: s.traceParent.spanId, remoteParent: true, traceState } : { traceId: ids.traceId, spanId: root };
+  spans.push(spanJson(rootAt, requestSpanName(s), KIND_SERVER, s.startedAt, s.startedAt + s.latencyMs, requestAttributes(s), rootError));
   return spans;
 }
 
-function callSpan(r: UsageRecord, traceId: string, spanId: string, parent: string): string {
+function callSpan(r: UsageRecord, at: SpanLinks): string {
   const error = r.status === "error" ? r.errorCode : null;
-  return spanJson(traceId, spanId, parent, callSpanName(r), KIND_CLIENT, r.startedAt, r.startedAt + r.latencyMs, callAttributes(r), error);
+  return spanJson(at, callSpanName(r), KIND_CLIENT, r.startedAt, r.startedAt + r.latencyMs, callAttributes(r), error);
 }
 
 /** An OTLP/JSON ExportTraceServiceRequest around spans of one resource and scope. */
