@@ -4,6 +4,13 @@ import { type Deadline, TICK_MS, trackDeadline, untrackDeadline, useSharedDeadli
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A tracked deadline `inMs` from now that writes its name into `fired` when it expires. */
+function deadline(fired: string[], name: string, inMs: number): Deadline {
+  const d: Deadline = { at: Date.now() + inMs, expire: () => fired.push(name) };
+  trackDeadline(d);
+  return d;
+}
+
 describe.each([
   ["one shared interval (Node)", true],
   ["a timer per deadline (elsewhere)", false],
@@ -13,10 +20,8 @@ describe.each([
 
   it("expires a passed deadline once, within a few ticks, and leaves later ones alone", async () => {
     const fired: string[] = [];
-    const soon: Deadline = { at: Date.now() + 30, expire: () => fired.push("soon") };
-    const later: Deadline = { at: Date.now() + 60_000, expire: () => fired.push("later") };
-    trackDeadline(soon);
-    trackDeadline(later);
+    deadline(fired, "soon", 30);
+    const later = deadline(fired, "later", 60_000);
     await sleep(30 + 4 * TICK_MS);
     expect(fired).toEqual(["soon"]);
     await sleep(3 * TICK_MS);
@@ -26,11 +31,8 @@ describe.each([
 
   it("follows a deadline moved later (each chunk re-arms the idle timeout) and ignores an untracked one", async () => {
     const fired: string[] = [];
-    const moving: Deadline = { at: Date.now() + 40, expire: () => fired.push("moving") };
-    const dropped: Deadline = { at: Date.now() + 10, expire: () => fired.push("dropped") };
-    trackDeadline(moving);
-    trackDeadline(dropped);
-    untrackDeadline(dropped);
+    const moving = deadline(fired, "moving", 40);
+    untrackDeadline(deadline(fired, "dropped", 10));
     for (let i = 0; i < 5; i++) {
       await sleep(20);
       moving.at = Date.now() + 40;
@@ -43,7 +45,7 @@ describe.each([
   it("keeps sweeping the others when one expiry throws", async () => {
     const fired: string[] = [];
     trackDeadline({ at: Date.now(), expire: () => { throw new Error("boom"); } });
-    trackDeadline({ at: Date.now(), expire: () => fired.push("other") });
+    deadline(fired, "other", 0);
     await sleep(4 * TICK_MS);
     expect(fired).toEqual(["other"]);
   });
