@@ -9,7 +9,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getHeapSpaceStatistics } from "node:v8";
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { BENCH_KEY } from "./key.js";
 
 async function startBenchGateway(simUrl: string, nativeBody = true, accounting = true): Promise<string> {
@@ -41,6 +41,9 @@ async function startBenchGateway(simUrl: string, nativeBody = true, accounting =
   });
   return gw.url;
 }
+
+// BENCH_V8_FLAGS: V8 flags set at run time before anything starts (probing GC settings).
+if (process.env.BENCH_V8_FLAGS) setFlagsFromString(process.env.BENCH_V8_FLAGS);
 
 async function main(): Promise<string> {
   const [role, target] = process.argv.slice(2);
@@ -80,6 +83,18 @@ process.on("message", (msg: { cmd?: string }) => {
 process.on("SIGINT", () => process.exit(0));
 const url = await main();
 process.on("message", async (msg: { cmd?: string }) => {
+  // `{cmd: "heap"}` → memory as it is right now (no GC): where the resident set goes under load.
+  if (msg?.cmd === "heap") {
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size]));
+    process.send?.({ heap: { ...process.memoryUsage(), spaces } });
+    return;
+  }
+  // `{cmd: "snapshot", file}` → a heap snapshot written to `file` (profiling what load keeps alive).
+  if (msg?.cmd === "snapshot") {
+    const { writeHeapSnapshot } = await import("node:v8");
+    process.send?.({ snapshot: writeHeapSnapshot((msg as { file?: string }).file) });
+    return;
+  }
   if (msg?.cmd === "mem") {
     // Retained memory, not what the last burst left committed: a full GC (of the background
     // thread too), a moment of idleness (V8 gives unused heap pages back on its own schedule

@@ -11,6 +11,7 @@ import { createApp, type GatewayPlugin } from "./app.js";
 import { deferAfterResponseWith, drainAfterResponse } from "./api/after-response.js";
 import { composeHooks, type GatewayHooks } from "./api/hooks.js";
 import { useSharedDeadlineTimer } from "./providers/deadlines.js";
+import { applyHeapGrowth } from "./node/heap-tuning.js";
 import type { OctorouteConfig } from "./config/schema.js";
 import { type Accounting, startAccounting } from "./node/accounting.js";
 import { loadConfigFile, loadPriceCatalog } from "./node/config-file.js";
@@ -73,6 +74,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   useSharedDeadlineTimer();
   const configPath = typeof opts.config === "string" ? opts.config : undefined;
   const initial = typeof opts.config === "string" ? loadConfigFile(opts.config) : opts.config;
+  const heapNote = applyHeapGrowth(initial.server.heapGrowthPercent);
+  if (heapNote) log(heapNote);
   const http = undiciHttpClient({
     connections: Math.max(...Object.values(initial.providers).map((p) => p.connections), 16),
     connectTimeoutMs: Math.max(...Object.values(initial.providers).map((p) => p.timeouts.connectMs), 1000),

@@ -22,6 +22,12 @@ export const serverSchema = z.strictObject({
   adminKeys: z.array(keyHashSchema).default([]),
   /** Graceful shutdown: how long in-flight requests may take to finish. */
   shutdownGraceMs: z.number().int().min(0).default(10_000),
+  /**
+   * Node only: the JavaScript heap may grow to (1 + p/100) × its live size between full
+   * collections (V8's `--heap-growing-percent`). 60 bounds the resident memory under load at a
+   * few % CPU; 0 leaves V8's own heuristic (up to 4×). See docs/performance.md.
+   */
+  heapGrowthPercent: z.number().int().min(0).max(1000).default(60),
 });
 
 /** The built-in simulated upstream, started in-process by the Node entry when enabled. */
