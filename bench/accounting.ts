@@ -68,13 +68,15 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
     running = await startGateway({ config, port: 0, startSim: false, log: () => {} });
     return running.url;
   }
-  // OFF: the same app and HTTP stack, with no hooks at all.
-  const [{ serve }, { createApp }, { buildRuntime }, { undiciHttpClient }] = await Promise.all([
+  // OFF: the same app and HTTP stack, with no hooks at all, and the same process-wide GC setting.
+  const [{ serve }, { createApp }, { buildRuntime }, { undiciHttpClient }, { applyHeapGrowth }] = await Promise.all([
     import("@hono/node-server"),
     import("../src/app.js"),
     import("../src/runtime.js"),
     import("../src/node/undici-http.js"),
+    import("../src/node/heap-tuning.js"),
   ]);
+  applyHeapGrowth(config.server.heapGrowthPercent);
   const runtime = buildRuntime(config, undiciHttpClient({ connections: 64, connectTimeoutMs: 1000 }));
   const server = serve({ fetch: createApp({ runtime: () => runtime }).fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((r) => server.once("listening", r));

@@ -1,7 +1,7 @@
 /**
  * One benchmark participant per process, so each has its own CPU and its RSS is its own:
  * `child.ts sim` | `child.ts floor <upstream-origin>` | `child.ts hono <upstream-origin>` |
- * `child.ts gateway <sim-url>` | `child.ts gateway-core <sim-url>` | `child.ts gateway-webstream <sim-url>`. Started by
+ * `child.ts gateway <sim-url>` | `child.ts gateway-ledger <sim-url>` | `child.ts gateway-webstream <sim-url>`. Started by
  * `bench/run.ts` with an IPC channel: the child sends `{ready, url}`; the parent may ask
  * `{cmd: "mem"}` and gets `{rss, heapUsed}` back after a full GC (run with `--expose-gc`).
  * Each role imports only what it runs, so the floor proxy's RSS is not inflated by the gateway.
@@ -59,12 +59,13 @@ async function main(): Promise<string> {
     const { startHonoProxy } = await import("./hono-proxy.js");
     return startHonoProxy(target!);
   }
-  if (role === "gateway") return startBenchGateway(target!);
-  // The core gateway: auth, routing, metering into the request's account, headers and metrics, but
-  // no persistent ledger or budget store (what `accounting: false` turns off).
-  if (role === "gateway-core") return startBenchGateway(target!, true, false);
-  // The same gateway, reading request bodies through the adapter's WHATWG stream (the "before").
-  if (role === "gateway-webstream") return startBenchGateway(target!, false);
+  // The gateway as issue 2 defines it: auth, routing, metering of every call into the request's
+  // account, cost headers and metrics, with no persistent ledger or budget store (`accounting: false`).
+  if (role === "gateway" || role === "gateway-core") return startBenchGateway(target!, true, false);
+  // The same with the SQLite usage ledger (its background thread) and the budget store on.
+  if (role === "gateway-ledger") return startBenchGateway(target!, true, true);
+  // The gateway, reading request bodies through the adapter's WHATWG stream (the "before").
+  if (role === "gateway-webstream") return startBenchGateway(target!, false, false);
   throw new Error(`unknown role ${role}`);
 }
 

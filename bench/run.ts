@@ -4,10 +4,12 @@
  * Five targets, each in its own process: (a) the sim directly (a model with no latency), (b) the
  * floor proxy (`bench/floor-proxy.ts`: node:http + undici Pool, the best any Node gateway can do),
  * (b') the same pass-through as a Hono app on @hono/node-server (`bench/hono-proxy.ts`: what the
- * adapter's web-stream path costs by itself), (c) Octoroute with auth, usage accounting and
- * `x-octoroute-*` headers on, and (c') the same gateway without its Node-native request path
- * (`nativeBody: false`: body and disconnect signal through the adapter's WHATWG Request — the
- * "before"). Everything runs as plain JavaScript (`bench/build.ts`), not
+ * adapter's web-stream path costs by itself), (c) Octoroute with auth, usage accounting (every
+ * upstream call metered into the request's account, its cost in `x-octoroute-cost-usd`) and
+ * `x-octoroute-*` headers on, (c') the same gateway with the SQLite usage ledger and the budget store
+ * on as well (what `npm run bench:accounting` measures with OpenTelemetry on top), and (c'') the
+ * gateway without its Node-native request path (`nativeBody: false`: body and disconnect signal
+ * through the adapter's WHATWG Request — the "before"). Everything runs as plain JavaScript (`bench/build.ts`), not
  * through the tsx loader. autocannon drives
  * ≥10 s per point at concurrency 1, 16, 64 (targets interleaved per concurrency, so drift on this
  * shared machine hits all three alike). Then: exact c=1 latency (sequential, µs timer — autocannon
@@ -201,14 +203,14 @@ async function main() {
   const profArgs = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS}`] : [];
   const gateway = await spawn("gateway", `${sim.url}/v1`, profArgs);
   const webstream = await spawn("gateway-webstream", `${sim.url}/v1`);
-  const core = await spawn("gateway-core", `${sim.url}/v1`);
+  const withLedger = await spawn("gateway-ledger", `${sim.url}/v1`);
   const targets = [
     { name: "direct (sim)", url: sim.url, pid: sim.proc.pid! },
     { name: "floor proxy", url: floor.url, pid: floor.proc.pid! },
     { name: "hono proxy", url: hono.url, pid: hono.proc.pid! },
     { name: "octoroute", url: gateway.url, pid: gateway.proc.pid! },
     { name: "oct. webstream", url: webstream.url, pid: webstream.proc.pid! },
-    { name: "octoroute core", url: core.url, pid: core.proc.pid! },
+    { name: "oct. +ledger", url: withLedger.url, pid: withLedger.proc.pid! },
   ];
   // CPU time each target's own process spends per request: robust on a shared machine, where
   // req/s also depends on what else runs. floor CPU/request ÷ octoroute CPU/request is the
@@ -247,11 +249,11 @@ async function main() {
   const gwMemAfterGc = await gateway.mem();
   const gwMem = procMem(gateway.proc.pid!);
   const floorMem = procMem(floor.proc.pid!);
-  const coreMem = procMem(core.proc.pid!);
+  const ledgerMem = procMem(withLedger.proc.pid!);
 
   await gateway.stop();
   await webstream.stop();
-  await core.stop();
+  await withLedger.stop();
   // Leak check in a fresh gateway process: RSS after RSS_FIRST vs RSS_TOTAL requests (after GC).
   const fresh = await spawn("gateway", `${sim.url}/v1`);
   await load(fresh.url, 64, { amount: RSS_FIRST });
@@ -294,7 +296,7 @@ async function main() {
   out(`  hono proxy                             ${fmt(hLat!.p50, 3).padStart(7)}  ${fmt(hLat!.p99, 3).padStart(7)}`);
   out(`  octoroute                              ${fmt(oLat!.p50, 3).padStart(7)}  ${fmt(oLat!.p99, 3).padStart(7)}`);
   out(`  octoroute, WHATWG request (before)     ${fmt(wLat!.p50, 3).padStart(7)}  ${fmt(wLat!.p99, 3).padStart(7)}`);
-  out(`  octoroute core (no ledger/budgets)     ${fmt(cLat!.p50, 3).padStart(7)}  ${fmt(cLat!.p99, 3).padStart(7)}`);
+  out(`  octoroute + SQLite ledger, budgets     ${fmt(cLat!.p50, 3).padStart(7)}  ${fmt(cLat!.p99, 3).padStart(7)}`);
   const addedP50 = oLat!.p50 - dLat!.p50;
   out(`  added p50 over direct: octoroute ${fmt(addedP50, 3)} ms, floor ${fmt(fLat!.p50 - dLat!.p50, 3)} ms`);
   out("");
@@ -306,7 +308,7 @@ async function main() {
   out(`  TTFB overhead over direct: octoroute ${fmt(oTtfb!.p50 - dTtfb!.p50, 3)} ms, floor ${fmt(fTtfb!.p50 - dTtfb!.p50, 3)} ms`);
   out("");
   out("memory (gateway child process)");
-  out(`  peak RSS during the load run: ${mb(gwMem.peak)} (floor proxy: ${mb(floorMem.peak)}; octoroute core: ${mb(coreMem.peak)}); in the leak run: ${mb(freshPeak)}`);
+  out(`  peak RSS during the load run: ${mb(gwMem.peak)} (floor proxy: ${mb(floorMem.peak)}; octoroute + ledger: ${mb(ledgerMem.peak)}); in the leak run: ${mb(freshPeak)}`);
   const growth = rssTotal / rssFirst - 1;
   out(`  RSS after ${RSS_FIRST / 1000}k requests: ${mb(rssFirst)}; after ${RSS_TOTAL / 1000}k: ${mb(rssTotal)} (${growth >= 0 ? "+" : ""}${fmt(growth * 100, 1)}%)`);
   out(`  JS heap after GC: ${mb(memFirst.heapUsed)} → ${mb(memTotal.heapUsed)} (leak check); old space committed ${mb(memFirst.oldSpaceCommitted)} → ${mb(memTotal.oldSpaceCommitted)}`);
@@ -318,22 +320,22 @@ async function main() {
   for (const c of CONCURRENCY) out(`  c=${String(c).padEnd(3)} before ${fmt(w[c]!.rps, 0)} req/s (${fmt(w[c]!.rps / f[c]!.rps)}x floor) → after ${fmt(o[c]!.rps, 0)} req/s (${fmt(o[c]!.rps / f[c]!.rps)}x floor)`);
   out(`  CPU per request: before ${fmt(1000 * cpuPer("oct. webstream"), 0)} µs → after ${fmt(1000 * cpuPer("octoroute"), 0)} µs; c=1 p50 ${fmt(wLat!.p50, 3)} → ${fmt(oLat!.p50, 3)} ms`);
   out("");
-  out("targets");
+  out("targets (the gateway with auth, usage accounting and headers on)");
   out(`  ${verdict(o[16]!.rps >= 0.7 * f[16]!.rps)}  req/s ≥ 0.7× floor at c=16: ${fmt(o[16]!.rps / f[16]!.rps)}x`);
   out(`  ${verdict(o[64]!.rps >= 0.7 * f[64]!.rps)}  req/s ≥ 0.7× floor at c=64: ${fmt(o[64]!.rps / f[64]!.rps)}x`);
   out(`  ${verdict(addedP50 <= 0.3)}  added p50 ≤ 0.3 ms over direct at c=1: ${fmt(addedP50, 3)} ms`);
   out(`  ${verdict(Math.max(gwMem.peak, freshPeak) <= 150 * 1024 * 1024)}  peak RSS ≤ 150 MB: ${mb(Math.max(gwMem.peak, freshPeak))}`);
   out(`  ${verdict(Math.abs(growth) <= 0.1)}  RSS(${RSS_TOTAL / 1000}k) within 10% of RSS(${RSS_FIRST / 1000}k): ${fmt(growth * 100, 1)}%`);
-  const k = table["octoroute core"]!;
-  out("targets for the core gateway (accounting: false — no SQLite ledger thread, no budget store)");
+  const k = table["oct. +ledger"]!;
+  out("the same targets with the SQLite usage ledger (background thread) and the budget store on as well");
   out(`  ${verdict(k[16]!.rps >= 0.7 * f[16]!.rps)}  req/s ≥ 0.7× floor at c=16: ${fmt(k[16]!.rps / f[16]!.rps)}x`);
   out(`  ${verdict(k[64]!.rps >= 0.7 * f[64]!.rps)}  req/s ≥ 0.7× floor at c=64: ${fmt(k[64]!.rps / f[64]!.rps)}x`);
   out(`  ${verdict(cLat!.p50 - dLat!.p50 <= 0.3)}  added p50 ≤ 0.3 ms over direct at c=1: ${fmt(cLat!.p50 - dLat!.p50, 3)} ms`);
-  out(`  ${verdict(coreMem.peak <= 150 * 1024 * 1024)}  peak RSS ≤ 150 MB: ${mb(coreMem.peak)}`);
+  out(`  ${verdict(ledgerMem.peak <= 150 * 1024 * 1024)}  peak RSS ≤ 150 MB: ${mb(ledgerMem.peak)}`);
   console.log(lines.join("\n"));
 
   const file = join(RESULTS, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, JSON.stringify({ seconds: SECONDS, quick: QUICK, table, cpuPerRequestUs: Object.fromEntries(targets.map((t) => [t.name, (1000 * cpu[t.name]!.ms) / cpu[t.name]!.requests])), c1: { direct: dLat, floor: fLat, hono: hLat, octoroute: oLat, webstream: wLat, core: cLat }, ttfb: { direct: dTtfb, floor: fTtfb, hono: hTtfb, octoroute: oTtfb }, memory: { gateway: gwMem, gwMemAfterGc, floor: floorMem, core: coreMem, memFirst, memTotal, freshPeak } }, null, 2));
+  writeFileSync(file, JSON.stringify({ seconds: SECONDS, quick: QUICK, table, cpuPerRequestUs: Object.fromEntries(targets.map((t) => [t.name, (1000 * cpu[t.name]!.ms) / cpu[t.name]!.requests])), c1: { direct: dLat, floor: fLat, hono: hLat, octoroute: oLat, webstream: wLat, withLedger: cLat }, ttfb: { direct: dTtfb, floor: fTtfb, hono: hTtfb, octoroute: oTtfb }, memory: { gateway: gwMem, gwMemAfterGc, floor: floorMem, withLedger: ledgerMem, memFirst, memTotal, freshPeak } }, null, 2));
   console.log(`\nraw figures: ${file}`);
 }
 
