@@ -121,7 +121,7 @@ export interface LedgerBackend {
   spendSince(sinceMs: number): Promise<SpendRow[]>;
   /** The most expensive requests in a window (dashboard table). */
   topRequests(query: Omit<UsageQuery, "groupBy">, limit: number): Promise<RequestRow[]>;
-  /** The stored rows of one request id (client ids may repeat: every match, oldest first). */
+  /** The stored rows of one request id (client ids may repeat: every match, oldest first). A scan: the ledger indexes time, not request ids (see `ddl`); for tests and debugging. */
   rowsOf(requestId: string): Promise<{ requests: RequestRow[]; calls: CallRow[] }>;
   /** Deletes rows older than `beforeMs`; returns how many rows went. */
   deleteBefore(beforeMs: number): Promise<number>;
