@@ -74,8 +74,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   useSharedDeadlineTimer();
   const configPath = typeof opts.config === "string" ? opts.config : undefined;
   const initial = typeof opts.config === "string" ? loadConfigFile(opts.config) : opts.config;
-  const heapNote = applyHeapGrowth(initial.server.heapGrowthPercent);
-  if (heapNote) log(heapNote);
+  if (applyHeapGrowth(initial.server.heapGrowthPercent) === "operator") log("server.heapGrowthPercent: --heap-growing-percent on node's command line is kept");
   const http = undiciHttpClient({
     connections: Math.max(...Object.values(initial.providers).map((p) => p.connections), 16),
     connectTimeoutMs: Math.max(...Object.values(initial.providers).map((p) => p.timeouts.connectMs), 1000),

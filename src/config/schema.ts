@@ -26,7 +26,7 @@ export const serverSchema = z.strictObject({
    * Node only: the JavaScript heap may grow to (1 + p/100) × its live size between full
    * collections (V8's `--heap-growing-percent`). 60 bounds the resident memory under load at a
    * few % CPU; 0 leaves V8's own heuristic (up to 4×). Applied at start (a reload keeps the
-   * running value); a `--heap-growing-percent` node flag wins. See docs/performance.md.
+   * running value); `--heap-growing-percent` on node's command line wins. See docs/performance.md.
    */
   heapGrowthPercent: z.number().int().min(0).max(1000).default(60),
 });

@@ -8,25 +8,25 @@
  * 1.6 (`--heap-growing-percent=60`) kept the peak at ~137 MB in `npm run bench`, for ~5% more CPU
  * per request (full collections of a small heap are cheap); see docs/performance.md.
  *
- * V8 reads this flag at every full GC, so it can be set after start. A flag the operator gave
- * (command line or NODE_OPTIONS) wins over the config.
+ * V8 reads this flag at every full GC, so it can be set after start. A flag the operator gave on
+ * node's command line wins over the config (V8 refuses this flag in NODE_OPTIONS).
  */
 import { setFlagsFromString } from "node:v8";
 
 const FLAG = "--heap-growing-percent";
 
-/** True when `--heap-growing-percent` was given to this process by its command line or NODE_OPTIONS. */
+/** True when `--heap-growing-percent` was given on this process's command line. */
 function givenByOperator(): boolean {
-  const argv = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
-  return argv.some((a) => a === FLAG || a.startsWith(`${FLAG}=`) || a.startsWith("--heap_growing_percent"));
+  return process.execArgv.some((a) => a === FLAG || a.startsWith(`${FLAG}=`) || a.startsWith("--heap_growing_percent"));
 }
 
 /**
- * Applies `server.heapGrowthPercent` (0 = V8's own heuristic). Returns what it did, for the start-up log.
+ * Applies `server.heapGrowthPercent`: "set" (the flag is now that value), "operator" (node's
+ * command line set it; left alone), or "v8" (0: V8's own heuristic).
  */
-export function applyHeapGrowth(percent: number): string | undefined {
-  if (givenByOperator()) return `heap growth: ${FLAG} from the command line is kept`;
-  if (percent <= 0) return undefined;
+export function applyHeapGrowth(percent: number): "set" | "operator" | "v8" {
+  if (givenByOperator()) return "operator";
+  if (percent <= 0) return "v8";
   setFlagsFromString(`${FLAG}=${Math.round(percent)}`);
-  return undefined;
+  return "set";
 }
