@@ -10,6 +10,7 @@ import type { Identity, TenantIdentity } from "../tenants/registry.js";
 import { Account } from "../telemetry/usage.js";
 import { randomHex } from "../random-hex.js";
 import { GatewayError } from "./errors.js";
+import { type Abortable, RequestSignal } from "./request-signal.js";
 
 export interface GatewayVariables {
   requestId: string;
@@ -75,7 +76,7 @@ export interface CallScope {
   identity: TenantIdentity;
   account: Account;
   meter: MeterContext;
-  signal: AbortSignal;
+  signal: Abortable;
   /** Aborts the scope's work (e.g. the stream consumer went away). */
   abort(): void;
 }
@@ -135,10 +136,11 @@ function onClientGone(c: Context, abort: (reason: unknown) => void): void {
 export function openScope(c: Context<GatewayEnv>, identity: TenantIdentity, catalog: Catalog): CallScope {
   const requestId = c.get("requestId");
   const account = new Account(requestId, identity.tenant, identity.keyId);
-  const controller = new AbortController();
-  onClientGone(c, (reason) => controller.abort(reason));
-  const meter: MeterContext = { requestId, account, catalog, signal: controller.signal, clientHeaders: headerRecord(c) };
-  return { requestId, identity, account, meter, signal: controller.signal, abort: () => controller.abort() };
+  // A plain signal, not an AbortController's: see request-signal.ts.
+  const signal = new RequestSignal();
+  onClientGone(c, (reason) => signal.abort(reason));
+  const meter: MeterContext = { requestId, account, catalog, signal, clientHeaders: headerRecord(c) };
+  return { requestId, identity, account, meter, signal, abort: () => signal.abort() };
 }
 
 export function clientFor(scope: CallScope, node: string): ModelClient {

@@ -12,13 +12,14 @@ import { costOf } from "../telemetry/pricing.js";
 import type { Account, CallPurpose, UsageRecord } from "../telemetry/usage.js";
 import type { Catalog, ModelNode } from "./catalog.js";
 import { retryDelayMs, sleep } from "./retry.js";
+import type { Abortable } from "../api/request-signal.js";
 
 export interface MeterContext {
   requestId: string;
   account: Account;
   catalog: Catalog;
   /** Aborts everything this request started (client left). */
-  signal?: AbortSignal;
+  signal?: Abortable;
   /** Client request headers (lower-case); each provider forwards only its allow-list. */
   clientHeaders?: Record<string, string>;
 }
@@ -30,7 +31,7 @@ export interface CallSettings {
    * request's own signal — abort when the request aborts — as every signal derived from the
    * strategy context does; it then replaces the request's signal for this call.
    */
-  signal?: AbortSignal;
+  signal?: Abortable;
 }
 
 /** A stream whose usage is known once it has been read to the end. */
@@ -144,7 +145,7 @@ export class ModelClient {
     return out;
   }
 
-  private callOptions(node: ModelNode, signal: AbortSignal | undefined): CallOptions {
+  private callOptions(node: ModelNode, signal: Abortable | undefined): CallOptions {
     const headers: Record<string, string> = { "x-request-id": this.ctx.requestId };
     const client = this.ctx.clientHeaders;
     if (client) for (const h of node.providerConfig.forwardHeaders) if (client[h] !== undefined) headers[h] = client[h]!;
@@ -183,7 +184,7 @@ export class ModelClient {
   private async withRetries<T>(
     op: Operation,
     purpose: CallPurpose,
-    signal: AbortSignal | undefined,
+    signal: Abortable | undefined,
     attempt: (node: ModelNode, opts: CallOptions) => Promise<T>,
     onSuccess: (node: ModelNode, value: T, meta: { startedAt: number; attempts: number }) => void,
   ): Promise<{ node: ModelNode; value: T }> {

@@ -1,5 +1,6 @@
 /** Backoff for upstream retries: exponential with full jitter, honouring Retry-After. */
 import type { RetryConfig } from "../config/providers.js";
+import type { Abortable } from "../api/request-signal.js";
 
 /**
  * Delay before attempt `attempt + 1` (attempt counts from 1). Returns null when the upstream asks
@@ -16,7 +17,7 @@ export function retryDelayMs(policy: RetryConfig, attempt: number, retryAfterSec
 }
 
 /** Resolves after `ms`, or rejects when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: Abortable): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {

@@ -8,6 +8,7 @@ import type { TimeoutsConfig } from "../config/providers.js";
 import { type ErrorFormat, upstreamConnectionError, upstreamHttpError, upstreamMalformed, upstreamTimeout } from "./errors.js";
 import { type Cancellation, cancel, type HttpClient } from "./http.js";
 import { type Deadline, trackDeadline, untrackDeadline } from "./deadlines.js";
+import type { Abortable } from "../api/request-signal.js";
 
 export interface TransportTarget {
   providerId: string;
@@ -40,7 +41,7 @@ const TIMED_OUT: Error = new Error("upstream attempt timed out");
 export async function openBody(
   target: TransportTarget,
   req: { url: string; method: "GET" | "POST"; headers: Record<string, string>; body?: string },
-  signal: AbortSignal | undefined,
+  signal: Abortable | undefined,
 ): Promise<OpenedBody> {
   let timedOut: TimeoutPhase | null = null;
   // Cancelled by the caller's signal, a timeout, or a reader that stops early.
@@ -173,7 +174,7 @@ const UTF8 = new TextDecoder();
 export async function requestJson<T>(
   target: TransportTarget,
   req: { url: string; method: "GET" | "POST"; headers: Record<string, string>; body?: string },
-  signal: AbortSignal | undefined,
+  signal: Abortable | undefined,
 ): Promise<{ value: T; ttftMs: number }> {
   const opened = await openBody(target, req, signal);
   const parts: Uint8Array[] = [];

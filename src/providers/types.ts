@@ -8,10 +8,11 @@
 import type { ChatCompletion, ChatCompletionChunk, Completion, EmbeddingResponse } from "../api/types.js";
 import type { ChatRequest, CompletionRequest, EmbeddingRequest } from "../api/schemas.js";
 import type { Capabilities } from "../config/models.js";
+import type { Abortable } from "../api/request-signal.js";
 
 export interface CallOptions {
   /** Aborts the upstream request (client left, budget spent, strategy cancelled). */
-  signal?: AbortSignal;
+  signal?: Abortable;
   /** Extra headers for this call only (e.g. sim fault injection in tests). */
   headers?: Record<string, string>;
 }

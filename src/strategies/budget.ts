@@ -7,6 +7,7 @@
  */
 import type { TenantStrategyPolicy } from "../config/strategies.js";
 import type { Account } from "../telemetry/usage.js";
+import type { Abortable } from "../api/request-signal.js";
 
 export interface BudgetLimits {
   calls: number;
@@ -38,7 +39,7 @@ export class Budget {
   /** Only when something in flight may have to be cancelled (see the constructor). */
   private readonly controller: AbortController | undefined;
   /** Aborts when the client leaves or the budget is spent. */
-  readonly signal: AbortSignal;
+  readonly signal: Abortable;
   /** Which limit stopped the strategy, if any. */
   stoppedBy: BudgetLimit | null = null;
   /** Calls taken so far. */
@@ -54,7 +55,7 @@ export class Budget {
   constructor(
     readonly limits: BudgetLimits,
     private readonly account: Account,
-    parent: AbortSignal,
+    parent: Abortable,
     maxCalls = Number.POSITIVE_INFINITY,
   ) {
     if (maxCalls <= 1 && !Number.isFinite(limits.wallMs)) {

@@ -8,13 +8,14 @@ import type { Account } from "../telemetry/usage.js";
 import { Budget, type BudgetLimits } from "./budget.js";
 import { Limiter } from "./limiter.js";
 import type { StrategyContext, StrategyEnv, StrategyEvent } from "./types.js";
+import type { Abortable } from "../api/request-signal.js";
 
 export interface ContextOptions {
   client: ModelClient;
   params: Record<string, unknown>;
   account: Account;
   /** The request's signal (client left). */
-  signal: AbortSignal;
+  signal: Abortable;
   limits: BudgetLimits;
   /** The most calls the strategy may make (see Budget). */
   maxCalls?: number;
@@ -35,7 +36,7 @@ export function createStrategyContext(opts: ContextOptions): StrategyContext & {
     env: opts.env,
     trace: opts.trace ? {} : undefined,
     report: {},
-    guard<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
+    guard<T>(call: (signal: Abortable) => Promise<T>): Promise<T | null> {
       return limiter.run(async () => {
         if (opts.signal.aborted) throw opts.signal.reason ?? new DOMException("cancelled", "AbortError");
         if (!budget.take(1)) return null;
@@ -52,6 +53,6 @@ export function createStrategyContext(opts: ContextOptions): StrategyContext & {
 }
 
 /** `ctx.guard`, or a plain call when the context has no budget (direct use of a strategy). */
-export function guarded<T>(ctx: StrategyContext, call: (signal: AbortSignal) => Promise<T>): Promise<T | null> {
+export function guarded<T>(ctx: StrategyContext, call: (signal: Abortable) => Promise<T>): Promise<T | null> {
   return ctx.guard ? ctx.guard(call) : call(ctx.signal);
 }

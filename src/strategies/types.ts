@@ -9,6 +9,7 @@ import type { ChatCompletion, ChatCompletionChunk } from "../api/types.js";
 import type { VerifierConfig } from "../config/strategies.js";
 import type { ModelClient } from "../models/model-client.js";
 import type { Budget } from "./budget.js";
+import type { Abortable } from "../api/request-signal.js";
 
 export interface StrategySpec {
   name: string;
@@ -32,7 +33,7 @@ export interface StrategyContext {
   client: ModelClient;
   params: Record<string, unknown>;
   /** Aborts when the client leaves or the budget is spent. */
-  signal: AbortSignal;
+  signal: Abortable;
   emit(event: StrategyEvent): void;
   /** The request's strategy budget (calls, tokens, USD, wall time). Absent for plain calls. */
   budget?: Budget;
@@ -41,7 +42,7 @@ export interface StrategyContext {
    * (instead of throwing) when the budget refused or cancelled the call, so a strategy can stop
    * with what it has; rethrows when the client left or the upstream failed.
    */
-  guard?<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T | null>;
+  guard?<T>(call: (signal: Abortable) => Promise<T>): Promise<T | null>;
   /** Verifier configs visible to this request (resolved by `verifiers/resolve.ts`). */
   env?: StrategyEnv;
   /** Set when the client asked for `octoroute.trace`: strategies record stages and candidates here. */

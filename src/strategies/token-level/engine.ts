@@ -13,6 +13,7 @@
  */
 import { chooseToken, scoreCandidates, type TopLogprobs } from "./formulas.js";
 import { EOS, type TokenSource } from "./source.js";
+import type { Abortable } from "../../api/request-signal.js";
 
 export interface DecodeOptions {
   /** `1+β` (contrast) or `ω` (guidance). */
@@ -35,7 +36,7 @@ export interface DecodeOptions {
   until?: string;
   /** Stop sequences: decoding ends once the answer contains one. */
   stop: string[];
-  signal: AbortSignal;
+  signal: Abortable;
 }
 
 export type Finish = "stop" | "length";

@@ -13,6 +13,7 @@ import type { ModelClient } from "../../models/model-client.js";
 import type { CallPurpose } from "../../telemetry/usage.js";
 import { type ContinuationMode, type Conversation, continuationMode, renderPrompt, topLogprobsOf } from "./continuation.js";
 import type { TopLogprobs } from "./formulas.js";
+import type { Abortable } from "../../api/request-signal.js";
 
 /** One position of a chunk: the token the source chose and its top-K list there. */
 export interface Step {
@@ -27,7 +28,7 @@ export interface Chunk {
 }
 
 /** Runs an upstream call (under the strategy budget when there is one). */
-export type CallRunner = <T>(call: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+export type CallRunner = <T>(call: (signal: Abortable) => Promise<T>) => Promise<T>;
 
 /** Counts calls per source, for the round-trip figures. */
 export interface SourceStats {
@@ -115,7 +116,7 @@ export class TokenSource {
     return out as TopLogprobs[];
   }
 
-  private async call<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(fn: (signal: Abortable) => Promise<T>): Promise<T> {
     this.stats.calls++;
     return this.runCall(fn);
   }

@@ -15,13 +15,14 @@ import { chunkedDecode, type DecodeEvent, type DecodeOptions, naiveDecode } from
 import { chatChunk, chatCompletion, type CompletionShape, StopFilter } from "./output.js";
 import { parseTokenLevelParams, type TokenLevelKind, type TokenLevelParams } from "./params.js";
 import { type CallRunner, TokenSource } from "./source.js";
+import type { Abortable } from "../../api/request-signal.js";
 
 /** Output cap when the request sets none. */
 export const DEFAULT_MAX_TOKENS = 512;
 
 /** Optional parts of the strategy context (budget guard, report) this module uses when present. */
 type ContextExtras = {
-  guard?: <T>(call: (signal: AbortSignal) => Promise<T>) => Promise<T | null>;
+  guard?: <T>(call: (signal: Abortable) => Promise<T>) => Promise<T | null>;
   report?: Record<string, unknown>;
 };
 
