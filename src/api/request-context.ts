@@ -25,9 +25,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Echoes a well-formed client request id, else makes one: `req_` + 32 hex digits, the first 12 the
- * time in ms and the rest random (as in UUIDv7). Time-ordered ids keep the ledger's request-id
- * indexes append-mostly; random ones made every insert touch a random index page, which measured
- * as the larger part of the SQLite ledger's write cost.
+ * time in ms and the rest random (as in UUIDv7), so ids sort by time wherever they are kept. (The
+ * ledger indexes time, not ids: an id the client sent can be anything; see `ddl` in
+ * telemetry/ledger/sql.ts.)
  */
 export function requestIdFrom(header: string | undefined): string {
   if (header && REQUEST_ID.test(header)) return header;

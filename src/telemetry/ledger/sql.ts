@@ -103,10 +103,11 @@ function columnType(d: Dialect, kind: "int" | "real" | "text", name: string): st
  * CREATE TABLE / INDEX statements (idempotent).
  *
  * Only time-ordered indexes: rows arrive in time order, so their keys land on the index's last
- * pages. An index on `request_id` (random ids, or whatever a client sent as `x-request-id`) put
- * every row on a random page instead: by a million rows the SQLite ledger's inserts cost 22 µs
- * per row against 7.5 without it, and kept growing with the table (`bench/ledger-growth.ts`).
- * Ledgers made before drop it here. To find a request's rows fast, bound `ts` as well.
+ * pages. An index on `request_id` stays cheap only while ids are the gateway's own time-ordered
+ * ones (+12% per row); with ids a client or an ingress proxy sent as `x-request-id` (random, and
+ * echoed) every row landed on a random page: by a million rows 2.8× the cost per row, and growing
+ * with the table (`bench/ledger-growth.ts`). Ledgers made before drop it here. To find a
+ * request's rows fast, bound `ts` as well.
  */
 export function ddl(d: Dialect): string[] {
   const table = (name: string, cols: Array<[string, unknown, "int" | "real" | "text"]>) =>
