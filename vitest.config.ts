@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Tests that start `bin/octoroute.mjs` (as `npm start` does) find `dist/` current.
+    globalSetup: ["tests/helpers/build-dist.ts"],
     // The JSON report lets CI print a plain "N passed, N failed" closing line.
     reporters: ["default", ["json", { outputFile: "test-output/vitest.json" }]],
   },

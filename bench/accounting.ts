@@ -12,19 +12,26 @@
  * those parts on; `none` = `startGateway` with all three off), BENCH_PROFILE=1 (every gateway
  * child writes a `--cpu-prof` profile to bench/results/ when the run ends), BENCH_NODE_ARGS (extra
  * node flags for the gateway children, e.g. `--trace-gc`), BENCH_GATEWAY_CONFIG (JSON merged into
- * every gateway's config), BENCH_HEAP=1 (allocation profiles, garbage included, in bench/results/).
+ * every gateway's config), BENCH_HEAP=1 (allocation profiles, garbage included, in bench/results/),
+ * BENCH_TSX=1 (run the children through tsx instead of the compiled tree).
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
+import { buildForBench } from "./build.js";
 import { BENCH_KEY } from "./key.js";
 
 const SELF = fileURLToPath(import.meta.url);
+/** bench/results/ of the checkout (children run from the compiled tree and are told where it is). */
+const RESULTS = process.env.BENCH_RESULTS ?? join(dirname(SELF), "results");
+/** The script children run: the compiled bench (as `npm start` runs the gateway) unless BENCH_TSX=1. */
+let childScript = SELF;
+let childLoader = ["--import", "tsx"];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const BODY = JSON.stringify({ model: "sim-fast", messages: [{ role: "user", content: "Say something short." }], max_tokens: 16 });
@@ -123,9 +130,9 @@ function cpuOf(proc: ChildProcess): Promise<number> {
 }
 
 function spawn(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const profile = process.env.BENCH_PROFILE === "1" && args[0] !== "sim" ? ["--cpu-prof", "--cpu-prof-dir", join(dirname(SELF), "results")] : [];
+  const profile = process.env.BENCH_PROFILE === "1" && args[0] !== "sim" ? ["--cpu-prof", "--cpu-prof-dir", RESULTS] : [];
   const extra = args[0] !== "sim" && process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : [];
-  const proc = fork(SELF, ["--child", ...args], { execArgv: ["--import", "tsx", ...profile, ...extra], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const proc = fork(childScript, ["--child", ...args], { execArgv: [...childLoader, ...profile, ...extra], env: { ...process.env, BENCH_RESULTS: RESULTS }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   return new Promise((resolve, reject) => {
     proc.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
     proc.on("message", (m: { url?: string }) => m.url && resolve({ proc, url: m.url }));
@@ -183,6 +190,11 @@ async function main() {
   await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
   const otlp = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
+  mkdirSync(RESULTS, { recursive: true });
+  if (process.env.BENCH_TSX !== "1") {
+    childScript = join(await buildForBench(join(dirname(SELF), "..")), "bench", "accounting.js");
+    childLoader = [];
+  }
   const sim = await spawn(["sim"]);
   const off = await spawn(["off", sim.url]);
   const on = await spawn(["on", sim.url, `${otlp}/on`]);
@@ -286,6 +298,6 @@ async function startHeapSampling(role: string): Promise<() => Promise<void>> {
   await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
   return async () => {
     const { profile } = (await session.post("HeapProfiler.stopSampling")) as { profile: unknown };
-    writeFileSync(join(dirname(SELF), "results", `accounting-${role}.heapprofile`), JSON.stringify(profile));
+    writeFileSync(join(RESULTS, `accounting-${role}.heapprofile`), JSON.stringify(profile));
   };
 }

@@ -193,7 +193,7 @@ const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
 async function main() {
   mkdirSync(RESULTS, { recursive: true });
   if (process.env.BENCH_TSX !== "1") {
-    childScript = join(buildForBench(join(HERE, "..")), "bench", "child.js");
+    childScript = join(await buildForBench(join(HERE, "..")), "bench", "child.js");
     childLoader = [];
   }
   console.log(`octoroute bench: ${SECONDS}s per point, concurrency ${CONCURRENCY.join("/")}, node ${process.version}${QUICK ? " (quick)" : ""}`);

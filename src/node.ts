@@ -12,6 +12,7 @@ import { deferAfterResponseWith, drainAfterResponse } from "./api/after-response
 import { composeHooks, type GatewayHooks } from "./api/hooks.js";
 import { useSharedDeadlineTimer } from "./providers/deadlines.js";
 import { applyHeapGrowth } from "./node/heap-tuning.js";
+import { ListenError, listening } from "./node/listen-error.js";
 import type { OctorouteConfig } from "./config/schema.js";
 import { type Accounting, startAccounting } from "./node/accounting.js";
 import { loadConfigFile, loadPriceCatalog } from "./node/config-file.js";
@@ -84,7 +85,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   if (initial.sim.enabled && opts.startSim !== false) {
     // Loaded only when it runs here (the built-in sim of the example config).
     const [{ startSim }, { loadSimConfig }] = await Promise.all([import("./sim/server.js"), import("./sim/config.js")]);
-    sim = await startSim({ host: initial.sim.host, port: initial.sim.port, ...(initial.sim.config ? loadSimConfig(initial.sim.config) : {}) });
+    try {
+      sim = await startSim({ host: initial.sim.host, port: initial.sim.port, ...(initial.sim.config ? loadSimConfig(initial.sim.config) : {}) });
+    } catch (err) {
+      await http.close().catch(() => http.destroy());
+      throw err instanceof ListenError ? new ListenError(err.what, err.address, "sim.port in the config (0 = any free port)", err.cause) : err;
+    }
     log(`octoroute sim listening on ${sim.url}`);
   }
 
@@ -145,12 +151,19 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       idleResolvers = [];
     }
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const port = (server.address() as AddressInfo).port;
   const host = opts.host ?? initial.server.host;
+  try {
+    await listening(server, "octoroute", `${host}:${opts.port ?? initial.server.port}`, "server.port in the config, --port or PORT");
+  } catch (err) {
+    // Nothing started for this gateway may outlive the failed start.
+    await responseStore.close?.();
+    await accounting?.close();
+    await telemetry.close();
+    await http.close().catch(() => http.destroy());
+    await sim?.close();
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
 
   let watcher: FSWatcher | undefined;
   if (configPath && opts.watch) {

@@ -1,7 +1,8 @@
 /**
- * Graceful shutdown keeps the books: the gateway runs as a child process (`octoroute serve`), a
- * load burst is in flight when it gets SIGTERM, and after it exits the ledger must hold exactly one
- * request row per response the clients received (2xx included) and one call row per upstream call.
+ * Graceful shutdown keeps the books: the gateway runs as a child process (`octoroute serve` from
+ * the compiled tree `npm start` runs, its ledger on the background thread), a load burst is in
+ * flight when it gets SIGTERM, and after it exits the ledger must hold exactly one request row per
+ * response the clients received (2xx included) and one call row per upstream call.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 function startServe(configPath: string): Promise<{ url: string; exited: Promise<number | null>; output: () => string }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "--config", configPath, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
+  const proc = spawn(process.execPath, ["bin/octoroute.mjs", "serve", "--config", configPath, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
   child = proc;
   let out = "";
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));

@@ -2,6 +2,7 @@
 import { ConfigError } from "../config/loader.js";
 import { configPathFrom } from "../node/config-file.js";
 import { closeAllDatabases } from "../node/database.js";
+import { ListenError } from "../node/listen-error.js";
 import { startGateway } from "../node.js";
 
 export async function run(args: string[]): Promise<number> {
@@ -15,6 +16,10 @@ export async function run(args: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`octoroute: ${err.message}\n`);
       return 78; // EX_CONFIG
+    }
+    if (err instanceof ListenError) {
+      process.stderr.write(`octoroute: ${err.message}\n`);
+      return 69; // EX_UNAVAILABLE
     }
     throw err;
   }

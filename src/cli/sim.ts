@@ -1,6 +1,7 @@
 /** `octoroute sim [--port N] [--config sim.yaml]`: the simulated upstream on its own. */
 import { loadSimConfig } from "../sim/config.js";
 import { startSim } from "../sim/server.js";
+import { ListenError } from "../node/listen-error.js";
 
 export async function run(args: string[]): Promise<number> {
   const get = (flag: string) => {
@@ -8,7 +9,14 @@ export async function run(args: string[]): Promise<number> {
     return i !== -1 ? args[i + 1] : undefined;
   };
   const cfg = get("--config");
-  const sim = await startSim({ port: Number(get("--port") ?? process.env.SIM_PORT ?? 4010), host: get("--host") ?? "127.0.0.1", ...(cfg ? loadSimConfig(cfg) : {}) });
+  let sim;
+  try {
+    sim = await startSim({ port: Number(get("--port") ?? process.env.SIM_PORT ?? 4010), host: get("--host") ?? "127.0.0.1", ...(cfg ? loadSimConfig(cfg) : {}) });
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    process.stderr.write(`octoroute sim: ${new ListenError(err.what, err.address, "--port or SIM_PORT", err.cause).message}\n`);
+    return 69; // EX_UNAVAILABLE
+  }
   console.log(`octoroute sim listening on ${sim.url} (models: ${[...sim.models.keys()].join(", ")})`);
   const stop = () => sim.close().then(() => process.exit(0));
   process.once("SIGTERM", stop);

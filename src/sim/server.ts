@@ -11,6 +11,7 @@ import { type ChoiceOut, chatChunks, chatCompletion, completionLogprobs } from "
 import { countTokens, hash32, rng, tokenize } from "./random.js";
 import type { ChatLikeMessage, FaultSpec, GenInput, GenOutput, SimModelConfig } from "./types.js";
 import { handleAnthropicMessages } from "./anthropic-wire.js";
+import { listening } from "../node/listen-error.js";
 import { handleGeminiGenerate, matchGeminiPath } from "./gemini-wire.js";
 
 export interface SimOptions {
@@ -289,7 +290,9 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     });
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
+  const host = options.host ?? "127.0.0.1";
+  server.listen(options.port ?? 0, host);
+  await listening(server, "the simulated upstream", `${host}:${options.port ?? 0}`, "another port");
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}/v1`,

@@ -3,9 +3,9 @@
  * once and cached, parsed into steps whose `<<expr=result>>` annotations the sim can recompute.
  * A sim model finds "its" question anywhere in a prompt, so any prompt wording works.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { hash32 } from "../random.js";
+import { findTasksFile } from "../tasks-file.js";
 
 /** One computation inside a step: the expression, its reference result. */
 export interface Annotation {
@@ -28,20 +28,12 @@ export interface Task {
   difficulty: number;
 }
 
-const DEFAULT_PATHS = [
-  () => process.env.OCTOROUTE_TASKS,
-  () => `${process.cwd()}/../shared/data/tasks/gsm8k-train.jsonl`,
-  () => fileURLToPath(new URL("../../../../shared/data/tasks/gsm8k-train.jsonl", import.meta.url)),
-];
-
 let cache: { tasks: Task[]; byHead: Map<string, Task[]>; found: Map<number, Task | null> } | null = null;
 
 /** Path of the task file (env `OCTOROUTE_TASKS`, else `../shared/data/tasks/gsm8k-train.jsonl`). */
 export function tasksPath(): string {
-  for (const p of DEFAULT_PATHS) {
-    const path = p();
-    if (path && existsSync(path)) return path;
-  }
+  const path = findTasksFile();
+  if (path) return path;
   throw new Error("task world: gsm8k-train.jsonl not found (set OCTOROUTE_TASKS)");
 }
 

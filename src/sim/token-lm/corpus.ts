@@ -3,21 +3,13 @@
  * renders a conversation ("Question: …\nAnswer:\n…"), with the `<<expr=result>>` calculator
  * annotations removed. Read once, lazily.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-
-const CANDIDATES = [
-  () => process.env.OCTOROUTE_TASKS,
-  () => `${process.cwd()}/../shared/data/tasks/gsm8k-train.jsonl`,
-  () => fileURLToPath(new URL("../../../../shared/data/tasks/gsm8k-train.jsonl", import.meta.url)),
-];
+import { readFileSync } from "node:fs";
+import { findTasksFile } from "../tasks-file.js";
 
 /** Path of `gsm8k-train.jsonl` (env `OCTOROUTE_TASKS`, else `../shared/data/tasks/`). */
 export function corpusPath(): string {
-  for (const candidate of CANDIDATES) {
-    const path = candidate();
-    if (path && existsSync(path)) return path;
-  }
+  const path = findTasksFile();
+  if (path) return path;
   throw new Error("token LM: gsm8k-train.jsonl not found (set OCTOROUTE_TASKS to its path)");
 }
 
