@@ -13,9 +13,9 @@
  */
 import { drainAfterResponse } from "../../api/after-response.js";
 import type { Attributes as OtelAttributes } from "@opentelemetry/api";
-import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
-import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import type { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { defaultResource, type Resource, resourceFromAttributes } from "@opentelemetry/resources";
+import type { IMetricReader, MeterProvider } from "@opentelemetry/sdk-metrics";
 import type { GatewayHooks, RequestSummary } from "../../api/hooks.js";
 import { type TelemetryConfig, telemetrySchema } from "../../config/telemetry.js";
 import { METRICS } from "./genai.js";
@@ -83,43 +83,16 @@ export async function startTelemetry(cfg: TelemetryConfig | undefined, opts: Tel
   }
 
   // Metrics: Prometheus pulls, OTLP pushes; both read the request metrics (a MetricProducer) and
-  // the SDK's own instruments (the budget gauge).
-  const requestMetrics = new RequestMetrics();
-  const metricProducers = [requestMetrics];
-  const readers: IMetricReader[] = [];
-  const prometheus = signals.metrics && config.prometheus.enabled ? new PrometheusExporter({ preventServerStart: true, metricProducers }) : undefined;
-  if (prometheus) readers.push(prometheus);
-  if (signals.metrics && otlp?.metrics) {
-    const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-http");
-    readers.push(
-      new PeriodicExportingMetricReader({
-        exporter: reportFailures(new OTLPMetricExporter({ url: `${base}/v1/metrics`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }), "metric", opts.log),
-        exportIntervalMillis: otlp.metricsIntervalMs,
-        exportTimeoutMillis: Math.min(otlp.timeoutMs, otlp.metricsIntervalMs),
-        metricProducers,
-      }),
-    );
-  }
-  const meterProvider = new MeterProvider({ resource, readers });
-  const meter = meterProvider.getMeter("octoroute");
-  if (opts.budgetRemaining && readers.length) {
-    const read = opts.budgetRemaining;
-    meter
-      .createObservableGauge(METRICS.budgetRemaining, { unit: "USD", description: "Budget left in the current period, per tenant (and key)." })
-      .addCallback(async (result) => {
-        for (const b of await read()) {
-          const attrs: OtelAttributes = { "octoroute.tenant": b.tenant, "octoroute.budget.period": b.period };
-          if (b.keyId) attrs["octoroute.key_id"] = b.keyId;
-          result.observe(b.remainingUsd, attrs);
-        }
-      });
-  }
+  // the SDK's own instruments (the budget gauge). An instance without metrics (the background
+  // thread's, which only exports spans) loads none of the metrics SDK.
+  const metrics = signals.metrics ? await startMetrics(config, resource, opts) : undefined;
   const latency = new TenantLatency();
-  const serializer = new PrometheusSerializer("", false, undefined, false, true);
 
   const handle = (s: RequestSummary): void => {
-    if (readers.length) requestMetrics.record(s);
-    latency.add(s.records, s.tenant);
+    if (metrics) {
+      if (metrics.exported) metrics.requestMetrics.record(s);
+      latency.add(s.records, s.tenant);
+    }
     spans?.add(s);
   };
   // `onRequestEnd` runs before a buffered response is sent; the work is queued and done right
@@ -152,18 +125,81 @@ export async function startTelemetry(cfg: TelemetryConfig | undefined, opts: Tel
     hooks: { onRequestEnd },
     latency: (tenant) => (drain(), latency.snapshot(tenant)),
     async renderPrometheus() {
-      if (!prometheus) return "";
+      if (!metrics?.prometheus) return "";
       drain();
-      const { resourceMetrics } = await prometheus.collect();
-      return serializer.serialize(resourceMetrics);
+      return metrics.renderPrometheus();
     },
     async flush() {
       drain();
-      await Promise.all([spans?.forceFlush(), meterProvider.forceFlush()]);
+      await Promise.all([spans?.forceFlush(), metrics?.meterProvider.forceFlush()]);
     },
     async shutdown() {
       drain();
-      await Promise.allSettled([spans?.shutdown(), meterProvider.shutdown()]);
+      await Promise.allSettled([spans?.shutdown(), metrics?.meterProvider.shutdown()]);
+    },
+  };
+}
+
+interface Metrics {
+  requestMetrics: RequestMetrics;
+  /** Whether any reader (Prometheus, OTLP) collects the request metrics; else they are not kept. */
+  exported: boolean;
+  meterProvider: MeterProvider;
+  prometheus?: PrometheusExporter;
+  renderPrometheus(): Promise<string>;
+}
+
+/**
+ * The metrics half: a meter provider read by Prometheus (when enabled) and pushed over OTLP (when
+ * an endpoint with metrics is configured). Readers only start collecting when they exist: with
+ * neither, request metrics are not kept (the dashboard's latency profile still is).
+ */
+async function startMetrics(config: TelemetryConfig, resource: Resource, opts: TelemetryOptions): Promise<Metrics> {
+  const [{ PrometheusExporter, PrometheusSerializer }, { MeterProvider, PeriodicExportingMetricReader }] = await Promise.all([
+    import("@opentelemetry/exporter-prometheus"),
+    import("@opentelemetry/sdk-metrics"),
+  ]);
+  const otlp = config.otlp;
+  const requestMetrics = new RequestMetrics();
+  const metricProducers = [requestMetrics];
+  const readers: IMetricReader[] = [];
+  const prometheus = config.prometheus.enabled ? new PrometheusExporter({ preventServerStart: true, metricProducers }) : undefined;
+  if (prometheus) readers.push(prometheus);
+  if (otlp?.metrics) {
+    const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-http");
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: reportFailures(new OTLPMetricExporter({ url: `${otlp.endpoint.replace(/\/+$/, "")}/v1/metrics`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }), "metric", opts.log),
+        exportIntervalMillis: otlp.metricsIntervalMs,
+        exportTimeoutMillis: Math.min(otlp.timeoutMs, otlp.metricsIntervalMs),
+        metricProducers,
+      }),
+    );
+  }
+  const meterProvider = new MeterProvider({ resource, readers });
+  const meter = meterProvider.getMeter("octoroute");
+  if (opts.budgetRemaining && readers.length) {
+    const read = opts.budgetRemaining;
+    meter
+      .createObservableGauge(METRICS.budgetRemaining, { unit: "USD", description: "Budget left in the current period, per tenant (and key)." })
+      .addCallback(async (result) => {
+        for (const b of await read()) {
+          const attrs: OtelAttributes = { "octoroute.tenant": b.tenant, "octoroute.budget.period": b.period };
+          if (b.keyId) attrs["octoroute.key_id"] = b.keyId;
+          result.observe(b.remainingUsd, attrs);
+        }
+      });
+  }
+  const serializer = new PrometheusSerializer("", false, undefined, false, true);
+  return {
+    requestMetrics,
+    exported: readers.length > 0,
+    meterProvider,
+    prometheus,
+    async renderPrometheus() {
+      if (!prometheus) return "";
+      const { resourceMetrics } = await prometheus.collect();
+      return serializer.serialize(resourceMetrics);
     },
   };
 }
