@@ -2,9 +2,10 @@
  * createApp(deps): the Hono app, runtime-agnostic. Everything runtime-specific (HTTP client,
  * storage, clock, the loaded config) arrives through `deps`, so Node and Workers run this same app.
  */
-import { Hono } from "hono";
+import { type Context, Hono, type Next } from "hono";
 import { handleChat } from "./api/chat.js";
 import { handleCompletions, handleEmbeddings } from "./api/completions.js";
+import { allowedOrigin, corsHeaders, preflightResponse } from "./api/cors.js";
 import { asGatewayError, GatewayError } from "./api/errors.js";
 import type { GatewayHooks } from "./api/hooks.js";
 import { handleGetModel, handleListModels } from "./api/models.js";
@@ -40,13 +41,37 @@ const PUBLIC_PATHS = new Set(["/healthz", "/", "/favicon.ico"]);
  */
 const SETS_OWN_REQUEST_ID = new Set(["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses"]);
 
+/** Authenticates the request (except public paths) and runs the rest of the chain. */
+async function authenticate(c: Context<GatewayEnv>, next: Next, path: string): Promise<void> {
+  if (PUBLIC_PATHS.has(path) || path.startsWith("/dashboard")) return next();
+  const key = presentedKey(c);
+  if (!key) {
+    throw new GatewayError("Missing API key. Send it as `Authorization: Bearer <key>`.", { status: 401, code: "missing_api_key" });
+  }
+  const identity = await c.get("runtime").tenants.resolve(key);
+  if (!identity) throw new GatewayError("Incorrect API key provided.", { status: 401, code: "invalid_api_key" });
+  c.set("identity", identity);
+  return next();
+}
+
+/** A browser's request: preflights answered before authentication, CORS headers on the answer. */
+async function withCors(c: Context<GatewayEnv>, next: Next, path: string, origin: string): Promise<Response | void> {
+  const cors = c.get("runtime").config.server.cors;
+  if (c.req.method === "OPTIONS" && requestHeader(c, "access-control-request-method") !== undefined) {
+    return preflightResponse(cors, origin, requestHeader(c, "access-control-request-headers"));
+  }
+  await authenticate(c, next, path);
+  const allowed = allowedOrigin(cors, origin);
+  if (allowed) for (const [k, v] of Object.entries(corsHeaders(allowed))) c.res.headers.set(k, v);
+}
+
 export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   const hooks = deps.hooks ?? {};
 
   // One middleware for the request id, the runtime snapshot and authentication: each layer of
   // middleware is a closure and a promise per request on the hot path.
-  app.use("*", async (c, next) => {
+  app.use("*", (c, next) => {
     const requestId = requestIdFrom(requestHeader(c, "x-request-id"));
     c.set("requestId", requestId);
     c.set("startedAt", Date.now());
@@ -57,15 +82,9 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     // @hono/node-server turn its lightweight response into a full WHATWG Response on every
     // request (and read the body back through a stream).
     if (c.req.method !== "POST" || !SETS_OWN_REQUEST_ID.has(path)) c.header("x-request-id", requestId);
-    if (PUBLIC_PATHS.has(path) || path.startsWith("/dashboard")) return next();
-    const key = presentedKey(c);
-    if (!key) {
-      throw new GatewayError("Missing API key. Send it as `Authorization: Bearer <key>`.", { status: 401, code: "missing_api_key" });
-    }
-    const identity = await c.get("runtime").tenants.resolve(key);
-    if (!identity) throw new GatewayError("Incorrect API key provided.", { status: 401, code: "invalid_api_key" });
-    c.set("identity", identity);
-    return next();
+    // Browsers send Origin; server-side clients do not, and skip CORS altogether.
+    const origin = requestHeader(c, "origin");
+    return origin === undefined ? authenticate(c, next, path) : withCors(c, next, path, origin);
   });
 
   app.onError((err, c) => {
@@ -73,6 +92,11 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     if (gw.status >= 500 && gw.code === "internal_error") console.error(`[${c.get("requestId")}] internal error:`, err);
     const headers: Record<string, string> = { "x-request-id": c.get("requestId") ?? "" };
     if (gw.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(gw.retryAfterSeconds)));
+    // An error thrown before the handler (a missing key) skips the middleware's CORS step: a
+    // browser client must still be able to read it.
+    const origin = requestHeader(c, "origin");
+    const allowed = origin !== undefined && c.get("runtime") ? allowedOrigin(c.get("runtime").config.server.cors, origin) : undefined;
+    if (allowed) Object.assign(headers, corsHeaders(allowed));
     return c.json(gw.toEnvelope(), gw.status as 400, headers);
   });
 

@@ -13,6 +13,15 @@ import { verifierSchema } from "./strategies.js";
 import { ledgerSchema, telemetrySchema } from "./telemetry.js";
 import { keyHashSchema, tenantSchema } from "./tenants.js";
 
+/** Browser clients (see src/api/cors.ts): which page origins may call the API. */
+export const corsSchema = z.strictObject({
+  /** `["*"]` (default, as OpenAI's API): any origin; a list of origins (`https://app.example.com`); `[]`: CORS off. */
+  origins: z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/, error: "expected \"*\" or an origin such as https://app.example.com" })])).default(["*"]),
+  /** How long a browser may cache a preflight's answer. */
+  maxAgeSeconds: z.number().int().min(0).max(86_400).default(600),
+});
+export type CorsConfig = z.infer<typeof corsSchema>;
+
 export const serverSchema = z.strictObject({
   host: z.string().default("127.0.0.1"),
   port: z.number().int().min(0).max(65535).default(8787),
@@ -29,6 +38,7 @@ export const serverSchema = z.strictObject({
    * running value); `--heap-growing-percent` on node's command line wins. See docs/performance.md.
    */
   heapGrowthPercent: z.number().int().min(0).max(1000).default(60),
+  cors: corsSchema.default(corsSchema.parse({})),
 });
 
 /** The built-in simulated upstream, started in-process by the Node entry when enabled. */
