@@ -39,7 +39,11 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
-    process.exitCode = 1;
+    // What the user can fix (unreadable data, a missing file) is said in one line; anything else
+    // is a bug and keeps its stack.
+    const e = err as NodeJS.ErrnoException;
+    const theirs = e?.name === "DataError" || e?.code === "ENOENT" || e?.code === "EACCES" || e?.code === "EISDIR";
+    process.stderr.write(theirs ? `octoroute: ${e.message}\n` : `${e?.stack ?? err}\n`);
+    process.exitCode = theirs ? 66 : 1;
   },
 );

@@ -4,7 +4,7 @@
  * and prints the multi-model comparison and an SVG plot. Pure-metric checks sit alongside.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -16,7 +16,7 @@ const ROOT = join(import.meta.dirname, "..");
 const DATA = join(ROOT, "../shared/data/routing");
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", join(ROOT, "src/cli.ts"), "router", "eval", ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
+  const { stdout } = await run(process.execPath, [join(ROOT, "bin/octoroute.mjs"), "router", "eval", ...args], { cwd: ROOT, maxBuffer: 1 << 24 });
   return stdout;
 }
 
@@ -28,6 +28,24 @@ function row(out: string, name: string): { apgr: number; cpt50: number } {
 }
 
 describe("router eval CLI", () => {
+  it("says in one line what is wrong with unreadable data, and exits 66", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "octoroute-eval-bad-"));
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, `${JSON.stringify({ prompt: "ok", strong: 1, weak: 0 })}\n{"prompt": 3, "strong": 1, "weak": 0}\n`);
+    for (const [file, message] of [
+      [bad, `octoroute: ${bad}:2: expected {prompt, strong, weak}`],
+      [join(dir, "missing.jsonl"), "octoroute: ENOENT: no such file or directory"],
+    ] as const) {
+      const err = (await cli("--data", file).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code: number; stderr: string };
+      expect(err.code).toBe(66);
+      expect(err.stderr).toContain(message);
+      expect(err.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
   it("agrees with a hand-computed APGR and CPT on a tiny fixture", async () => {
     // Length scores 1..4, strong always right, weak right on prompts 1 and 3: curve (0,50) (25,75)
     // (50,75) (75,100) (100,100) → area 81.25 → APGR (81.25−50)/(100−50) = 0.625; CPT(50%) = 50%.
@@ -86,8 +104,8 @@ describe("router calibrate CLI", () => {
   it("prints the threshold for a target strong share and the share it yields", async () => {
     const dir = mkdtempSync(join(tmpdir(), "octoroute-cal-"));
     const fixture = join(ROOT, "tests/fixtures/routing/tiny-pair.jsonl");
-    await run(process.execPath, ["--import", "tsx", join(ROOT, "src/cli.ts"), "router", "train", "--data", fixture, "--out", join(dir, "a.json"), "--epochs", "40"], { cwd: ROOT });
-    const { stdout } = await run(process.execPath, ["--import", "tsx", join(ROOT, "src/cli.ts"), "router", "calibrate", "--artifact", join(dir, "a.json"), "--data", fixture, "--share", "0.25"], { cwd: ROOT });
+    await run(process.execPath, [join(ROOT, "bin/octoroute.mjs"), "router", "train", "--data", fixture, "--out", join(dir, "a.json"), "--epochs", "40"], { cwd: ROOT });
+    const { stdout } = await run(process.execPath, [join(ROOT, "bin/octoroute.mjs"), "router", "calibrate", "--artifact", join(dir, "a.json"), "--data", fixture, "--share", "0.25"], { cwd: ROOT });
     expect(stdout).toMatch(/threshold: -?[0-9.]+/);
     const share = Number(/expected strong share at this threshold: ([0-9.]+)%/.exec(stdout)![1]);
     expect(share).toBeGreaterThanOrEqual(20);

@@ -213,3 +213,38 @@ describe("routing data with missing outcomes", () => {
     expect(() => parseRoutingJsonl([line("1", { a: 1 }, { a: 1 }), line("2", { b: 1 }, { b: 1 })].join("\n"), "t.jsonl")).toThrow(/two or more models/);
   });
 });
+
+describe("routing data in the shapes other datasets use", () => {
+  it("reads true/false outcomes, numeric ids, turns and chat messages as the prompt", () => {
+    const text = [
+      JSON.stringify({ id: 7, prompt: "plain", strong: true, weak: false }),
+      JSON.stringify({ id: "t", turns: ["first turn", "second turn"], strong: 1, weak: 0.5 }),
+      JSON.stringify({ messages: [{ role: "system", content: "be brief" }, { role: "user", content: [{ type: "text", text: "parts" }, { type: "image_url", image_url: { url: "x" } }] }], strong: 0, weak: 1 }),
+      JSON.stringify({ prompt: ["a", "b"], strong: 1, weak: 1 }),
+    ].join("\n");
+    const ds = parseRoutingJsonl(text, "t.jsonl");
+    expect(ds.rows.map((r) => [r.id, r.prompt, r.quality.strong, r.quality.weak])).toEqual([
+      ["7", "plain", 1, 0],
+      ["t", "first turn\n\nsecond turn", 1, 0.5],
+      ["row-3", "be brief\n\nparts", 0, 1],
+      ["row-4", "a\n\nb", 1, 1],
+    ]);
+  });
+
+  it("leaves out strong/weak rows with a null outcome and says how many", () => {
+    const text = [JSON.stringify({ prompt: "a", strong: 1, weak: null }), JSON.stringify({ prompt: "b", strong: 1, weak: 0 })].join("\n");
+    const ds = parseRoutingJsonl(text, "t.jsonl");
+    expect(ds.rows.map((r) => r.prompt)).toEqual(["b"]);
+    expect(ds.notes).toEqual(["t.jsonl: left out 1 row(s) without both outcomes"]);
+  });
+
+  it("treats a null multi-model outcome as missing, not 0", () => {
+    const row = (id: string, b: number | null) => JSON.stringify({ id, prompt: id, scores: { a: 1, b }, costs: { a: 1, b: 0.1 } });
+    const ds = parseRoutingJsonl([row("1", 0), row("2", null), row("3", 1)].join("\n"), "t.jsonl");
+    expect(ds.rows.map((r) => r.id)).toEqual(["1", "3"]);
+  });
+
+  it("names the line and what it expected when a row has no prompt", () => {
+    expect(() => parseRoutingJsonl(`${JSON.stringify({ prompt: "ok", strong: 1, weak: 0 })}\n${JSON.stringify({ question: "?", strong: 1, weak: 0 })}`, "t.jsonl")).toThrow(/^t\.jsonl:2: expected \{prompt, strong, weak\}/);
+  });
+});

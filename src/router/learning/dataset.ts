@@ -5,13 +5,42 @@
  */
 import { z } from "zod";
 
-const pairRow = z.looseObject({ id: z.string().optional(), prompt: z.string(), strong: z.number(), weak: z.number() });
+/**
+ * An outcome: a score in [0,1] (1/0 for right/wrong), `true`/`false`, or null when the model was
+ * not evaluated on the prompt (such rows are left out and reported, never scored 0).
+ */
+const outcome = z.union([z.number(), z.boolean().transform(Number), z.null()]);
+/** Text of one chat message's content: a string or OpenAI content parts (text parts kept). */
+const content = z.union([z.string(), z.array(z.looseObject({ text: z.string().optional() })).transform((parts) => parts.flatMap((p) => (p.text ? [p.text] : [])).join("\n"))]);
+/**
+ * The prompt as one text: a string, a list of turns (MT-Bench style) or OpenAI chat messages,
+ * in `prompt`, `turns` or `messages`; turns are joined by blank lines, as a router reads a chat.
+ */
+const promptFields = {
+  prompt: z.union([z.string(), z.array(z.string()), z.array(z.looseObject({ content }))]).optional(),
+  turns: z.array(z.string()).optional(),
+  messages: z.array(z.looseObject({ content })).optional(),
+};
+const idField = z.union([z.string(), z.number().transform(String)]).optional();
+const pairRow = z.looseObject({ id: idField, ...promptFields, strong: outcome, weak: outcome });
 const multiRow = z.looseObject({
-  id: z.string().optional(),
-  prompt: z.string(),
-  scores: z.record(z.string(), z.number()),
-  costs: z.record(z.string(), z.number()).optional(),
+  id: idField,
+  ...promptFields,
+  scores: z.record(z.string(), outcome),
+  costs: z.record(z.string(), z.number().nullable()).optional(),
 });
+
+function promptText(d: { prompt?: string | string[] | Array<{ content: string }>; turns?: string[]; messages?: Array<{ content: string }> }): string | undefined {
+  const p = d.prompt ?? d.turns ?? d.messages;
+  if (p === undefined) return undefined;
+  if (typeof p === "string") return p;
+  return p.map((t) => (typeof t === "string" ? t : t.content)).join("\n\n");
+}
+
+/** Routing data that cannot be read (the CLI prints its message alone, without a stack). */
+export class DataError extends Error {
+  override name = "DataError";
+}
 
 export interface RoutingRow {
   id: string;
@@ -34,6 +63,7 @@ export interface RoutingDataset {
 /** Parses JSONL text; throws naming the first bad line. */
 export function parseRoutingJsonl(text: string, source = "data"): RoutingDataset {
   const rows: RoutingRow[] = [];
+  let pairHoles = 0;
   let kind: RoutingDataset["kind"] | undefined;
   const models = new Set<string>();
   text.split("\n").forEach((line, i) => {
@@ -42,26 +72,43 @@ export function parseRoutingJsonl(text: string, source = "data"): RoutingDataset
     try {
       raw = JSON.parse(line);
     } catch {
-      throw new Error(`${source}:${i + 1}: not JSON`);
+      throw new DataError(`${source}:${i + 1}: not JSON`);
     }
     const pair = pairRow.safeParse(raw);
     const multi = pair.success ? undefined : multiRow.safeParse(raw);
-    if (!pair.success && !multi?.success) throw new Error(`${source}:${i + 1}: expected {prompt, strong, weak} or {prompt, scores, costs}`);
+    const data = pair.success ? pair.data : multi?.success ? multi.data : undefined;
+    const prompt = data && promptText(data);
+    if (!data || prompt === undefined) throw new DataError(`${source}:${i + 1}: expected {prompt, strong, weak} or {prompt, scores, costs} (prompt: a string, a list of turns or chat messages; also as "turns" or "messages")`);
     const rowKind = pair.success ? "pair" : "multi";
-    if (kind && kind !== rowKind) throw new Error(`${source}:${i + 1}: mixes pair and multi-model rows`);
+    if (kind && kind !== rowKind) throw new DataError(`${source}:${i + 1}: mixes pair and multi-model rows`);
     kind = rowKind;
-    const id = (pair.success ? pair.data.id : multi!.data!.id) ?? `row-${i + 1}`;
+    const id = data.id ?? `row-${i + 1}`;
     if (pair.success) {
-      rows.push({ id, prompt: pair.data.prompt, quality: { strong: pair.data.strong, weak: pair.data.weak } });
+      const { strong, weak } = pair.data;
+      if (strong === null || weak === null) {
+        pairHoles++;
+        return;
+      }
+      rows.push({ id, prompt, quality: { strong, weak } });
     } else {
       const d = multi!.data!;
       for (const m of Object.keys(d.scores)) models.add(m);
-      rows.push({ id, prompt: d.prompt, quality: d.scores, cost: d.costs });
+      rows.push({ id, prompt, quality: defined(d.scores), cost: d.costs && defined(d.costs) });
     }
   });
-  if (!kind) throw new Error(`${source}: no rows`);
-  if (kind === "pair") return { kind, models: ["strong", "weak"], rows, notes: [] };
+  if (!kind) throw new DataError(`${source}: no rows`);
+  if (kind === "pair") {
+    if (!rows.length) throw new DataError(`${source}: no row has both outcomes`);
+    return { kind, models: ["strong", "weak"], rows, notes: pairHoles ? [`${source}: left out ${pairHoles} row(s) without both outcomes`] : [] };
+  }
   return completeRows([...models].sort(), rows, source);
+}
+
+/** The entries with a value (null: not evaluated, left to `completeRows`). */
+function defined(record: Record<string, number | null>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k in record) if (record[k] !== null) out[k] = record[k]!;
+  return out;
 }
 
 /**
@@ -80,7 +127,7 @@ function completeRows(all: string[], rows: RoutingRow[], source: string): Routin
   if (droppedModels.length) notes.push(`${source}: left out ${droppedModels.join(", ")} (outcome${priced ? " or cost" : ""} missing on more than half the rows)`);
   const kept = rows.filter((r) => models.every((m) => complete(r, m)));
   if (kept.length < rows.length) notes.push(`${source}: left out ${rows.length - kept.length} of ${rows.length} rows that lack the outcome${priced ? " or cost" : ""} of a model`);
-  if (!kept.length || models.length < 2) throw new Error(`${source}: no rows score the same two or more models`);
+  if (!kept.length || models.length < 2) throw new DataError(`${source}: no rows score the same two or more models`);
   return { kind: "multi", models, rows: kept, notes };
 }
 
