@@ -10,7 +10,7 @@ import { providerSchema } from "./providers.js";
 import { responsesSchema } from "./responses.js";
 import { routeSchema } from "./routes.js";
 import { verifierSchema } from "./strategies.js";
-import { ledgerSchema, telemetrySchema } from "./telemetry.js";
+import { countersSchema, ledgerSchema, telemetrySchema } from "./telemetry.js";
 import { keyHashSchema, tenantSchema } from "./tenants.js";
 
 /** Browser clients (see src/api/cors.ts): which page origins may call the API. */
@@ -70,6 +70,7 @@ export const configSchema = z
     tenants: z.record(nameSchema, tenantSchema),
     telemetry: telemetrySchema.optional(),
     ledger: ledgerSchema.optional(),
+    counters: countersSchema.optional(),
     /** Stored responses of `/v1/responses` (retention, storage). */
     responses: responsesSchema.default(responsesSchema.parse({})),
   })

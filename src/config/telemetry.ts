@@ -76,6 +76,29 @@ export const ledgerSchema = z.strictObject({
 });
 export type LedgerConfig = z.infer<typeof ledgerSchema>;
 
+/**
+ * `counters:` — where budgets and rate limits are counted. Default: in the gateway process (exact
+ * for one instance). A `redis://` URL shares them between every gateway instance pointed at the
+ * same Redis (see src/node/redis-counter-store.ts).
+ */
+export const countersSchema = z.strictObject({
+  /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS); use `${ENV}` for the password. */
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL")
+    .optional(),
+  /** Prefix of every key the gateway writes, so several deployments can share one Redis. */
+  prefix: z.string().min(1).max(64).default("octoroute:"),
+  /** A Redis call slower than this counts as failed. */
+  timeoutMs: z.number().int().min(10).max(60_000).default(500),
+  /**
+   * When Redis cannot be reached: `allow` serves the request unchecked (and says so in the log,
+   * at most once a minute), `deny` answers 503. Spend is still in the ledger either way.
+   */
+  onUnavailable: z.enum(["allow", "deny"]).default("allow"),
+});
+export type CountersConfig = z.infer<typeof countersSchema>;
+
 /** Per-tenant (or per-key) spend budget in USD, per UTC calendar day and month. */
 export const budgetSchema = z.strictObject({
   usdPerDay: z.number().min(0).optional(),

@@ -1,7 +1,8 @@
 /**
  * Accounting on Node: the usage ledger (an embedded SQLite file written from a worker thread by
- * default, PostgreSQL when `ledger.url` is set), the budget/limit counter store (in-process, its spend rebuilt from the ledger at start
- * so it survives a restart) and the usage API, assembled from the config into hooks and plugins
+ * default, PostgreSQL when `ledger.url` is set), the budget/limit counter store (in-process, its
+ * spend rebuilt from the ledger at start so it survives a restart; or Redis, shared by several
+ * instances, when `counters.url` is set) and the usage API, assembled from the config into hooks and plugins
  * for `startGateway`. `close()` flushes the ledger; call it after in-flight requests finished.
  */
 import { drainAfterResponse } from "../api/after-response.js";
@@ -49,7 +50,9 @@ export async function ledgerBackend(config: OctorouteConfig): Promise<LedgerBack
 
 export async function startAccounting(config: OctorouteConfig, runtime: () => Runtime, log: (msg: string) => void = () => {}): Promise<Accounting> {
   const lc = ledgerSchema.parse(config.ledger ?? {});
-  const store = new MemoryCounterStore();
+  const counters = config.counters;
+  const shared = counters?.url ? await (await import("./redis-counter-store.js")).RedisCounterStore.connect({ ...counters, url: counters.url, log }) : undefined;
+  const store: CounterStore = shared ?? new MemoryCounterStore();
   let ledger: Ledger | undefined;
   if (lc.enabled) {
     const backend = await ledgerBackend(config);
@@ -66,11 +69,15 @@ export async function startAccounting(config: OctorouteConfig, runtime: () => Ru
         lastError = Date.now();
       },
     });
-    // Rebuild this month's spend per tenant and key, so budgets survive a restart.
+    // Rebuild this month's spend per tenant and key, so budgets survive a restart. A shared
+    // store keeps spend itself: only the first instance after Redis lost its data seeds it.
     const now = new Date();
-    for (const row of await ledger.spendSince(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))) {
-      await store.addSpend(tenantScope(row.tenant), row.day, row.costUsd);
-      await store.addSpend(keyScope(row.tenant, row.keyId), row.day, row.costUsd);
+    const month = now.toISOString().slice(0, 7);
+    if (!shared || (await shared.claimSeed(month).catch(() => false))) {
+      for (const row of await ledger.spendSince(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))) {
+        await store.addSpend(tenantScope(row.tenant), row.day, row.costUsd);
+        await store.addSpend(keyScope(row.tenant, row.keyId), row.day, row.costUsd);
+      }
     }
     if (lc.retentionDays !== undefined) void ledger.cleanup().catch(() => {});
   }

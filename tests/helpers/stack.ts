@@ -67,6 +67,8 @@ export interface StackOptions {
   patch?: (cfg: Record<string, unknown>) => void;
   hooks?: GatewayHooks;
   plugins?: GatewayPlugin[];
+  /** Receives the gateway's log lines (default: dropped). */
+  log?: (msg: string) => void;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -74,7 +76,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const raw = baseConfig(sim.url);
   opts.patch?.(raw);
   const config = parseConfig(JSON.stringify(raw), process.env, "test config");
-  const gateway = await startGateway({ config, port: 0, hooks: opts.hooks, plugins: opts.plugins, log: () => {} });
+  const gateway = await startGateway({ config, port: 0, hooks: opts.hooks, plugins: opts.plugins, log: opts.log ?? (() => {}) });
   const baseURL = `${gateway.url}/v1`;
   return {
     sim,

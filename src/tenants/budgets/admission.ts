@@ -42,7 +42,13 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
     const tokens = Math.min((req.promptTokens + req.maxOutputTokens) * calls, req.maxTokens ?? Infinity);
     // Client request ids may repeat; the counter makes the reservation id unique.
     const reservation = `${req.requestId}#${++reservations}`;
-    const result = await opts.store.acquire({ id: reservation, now: now(), scopes, usd, tokens });
+    let result: Awaited<ReturnType<CounterStore["acquire"]>>;
+    try {
+      result = await opts.store.acquire({ id: reservation, now: now(), scopes, usd, tokens });
+    } catch (err) {
+      // A shared store that cannot answer and is told to refuse (`counters.onUnavailable: deny`).
+      throw new GatewayError((err as Error).message, { status: 503, code: "counters_unavailable", retryable: true, retryAfterSeconds: 1 });
+    }
     if (!result.ok) {
       const who = result.scope.startsWith("key:") ? "this API key" : `tenant "${id.tenant}"`;
       const what = LIMIT_WORDS[result.limit] ?? result.limit;
