@@ -138,6 +138,10 @@ describe.runIf(HAVE_REDIS || IN_CI)("when Redis goes away", () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("counters_unavailable");
     expect(refused.headers.get("retry-after")).toBe("1");
     for (let i = 0; i < 5; i++) expect((await chat(allow, "unchecked", 5)).status).toBe(200);
+    // The budgets view still answers: the limits, and no spend figures it cannot read.
+    const view = await fetch(`${allow.gateway.url}/v1/usage/budgets`, { headers: { authorization: `Bearer ${KEY_A}` } });
+    expect(view.status).toBe(200);
+    expect(((await view.json()) as { data: unknown[] }).data[0]).toMatchObject({ usd_per_day: 1e-9, spent_today_usd: null });
     const said = logs.filter((l) => l.startsWith("counters:"));
     expect(said.length).toBeGreaterThanOrEqual(1);
     expect(said.length).toBeLessThanOrEqual(2);
