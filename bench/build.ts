@@ -2,7 +2,7 @@
  * Compiles `src/`, `bench/` and `scripts/` to plain JavaScript (`scripts/build.mjs`, file by file, same
  * layout) under `node_modules/.cache/octoroute-bench/` (outside the type-checked tree; packages
  * still resolve from the project's node_modules), so the bench runs on plain `node`, as `npm start`
- * runs the gateway: the tsx loader adds ~27 MB of RSS and per-closure costs that a deployed
+ * runs the gateway: the tsx loader adds 35–80 MB of RSS and per-closure costs that a deployed
  * gateway does not carry.
  */
 import { rmSync, writeFileSync } from "node:fs";
