@@ -16,7 +16,7 @@ async function entry() {
   } catch {
     return undefined;
   }
-  process.stderr.write("octoroute: compiling src/ into dist/ (sources changed since the last build)\n");
+  process.stderr.write("octoroute: compiling src/ into dist/ (first start, or the sources changed since the last build)\n");
   await buildDist();
   return join(DIST, "src", "cli.js");
 }
