@@ -17,7 +17,13 @@ async function entry() {
     return undefined;
   }
   process.stderr.write("octoroute: compiling src/ into dist/ (first start, or the sources changed since the last build)\n");
-  await buildDist();
+  try {
+    await buildDist();
+  } catch (err) {
+    // A read-only checkout (a container image, say): the sources still run, through tsx.
+    process.stderr.write(`octoroute: could not write dist/ (${err.message}); running the sources through tsx instead\n`);
+    return undefined;
+  }
   return join(DIST, "src", "cli.js");
 }
 

@@ -83,8 +83,13 @@ export async function buildDist() {
   const state = sourceState();
   const tmp = `${DIST}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  await build({ out: tmp });
-  writeFileSync(join(tmp, STAMP), state);
+  try {
+    await build({ out: tmp });
+    writeFileSync(join(tmp, STAMP), state);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
   if (distIsCurrent()) {
     rmSync(tmp, { recursive: true, force: true });
     return DIST;
