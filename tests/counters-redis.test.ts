@@ -157,3 +157,28 @@ describe.runIf(HAVE_REDIS || IN_CI)("when Redis goes away", () => {
     expect(status).toBe(429);
   });
 });
+
+describe.runIf(HAVE_REDIS || IN_CI)("when Redis cannot be reached at start", () => {
+  // Nothing listens on port 1; the URL carries a password that must never be shown.
+  const down = "redis://:hunter2-secret@127.0.0.1:1";
+
+  it("with onUnavailable: allow, starts, serves unchecked and shuts down at once", async () => {
+    const logs: string[] = [];
+    const s = await gateway({ url: down, timeoutMs: 200 }, (cfg) => void ((cfg.tenants as Tenants)["team-a"]!.budget = { usdPerDay: 1e-9 }), (m) => logs.push(m));
+    expect((await chat(s, "unchecked", 5)).status).toBe(200);
+    expect(logs.some((l) => l.startsWith("counters:"))).toBe(true);
+    expect(logs.join("\n")).not.toContain("hunter2");
+    const started = Date.now();
+    await stacks.pop()!.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("with onUnavailable: deny, refuses to start and says why", async () => {
+    const err = await gateway({ url: down, timeoutMs: 200, onUnavailable: "deny" }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/^counters: cannot reach Redis \(counters.onUnavailable is deny\)/);
+    expect(err?.message).not.toContain("hunter2");
+  });
+});

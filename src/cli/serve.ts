@@ -17,7 +17,7 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`octoroute: ${err.message}\n`);
       return 78; // EX_CONFIG
     }
-    if (err instanceof ListenError) {
+    if (err instanceof ListenError || (err instanceof Error && err.name === "CountersUnavailable")) {
       process.stderr.write(`octoroute: ${err.message}\n`);
       return 69; // EX_UNAVAILABLE
     }

@@ -167,14 +167,26 @@ export class RedisCounterStore implements CounterStore {
   /** Connects (waiting up to the timeout; the client keeps reconnecting in the background after). */
   static async connect(opts: RedisCounterStoreOptions): Promise<RedisCounterStore> {
     const store = new RedisCounterStore(opts);
+    // Scripts are loaded on every (re)connection: a script's first EVALSHA would otherwise fail
+    // and be re-sent as EVAL, behind commands sent after it (a settle overtaken by a read of the
+    // spend it adds), and a restarted Redis has forgotten them.
+    store.client.on("ready", () => void store.loadScripts().catch(() => {}));
+    // connect() keeps retrying until Redis answers; the gateway waits for it only so long.
+    const connecting = store.client.connect();
+    connecting.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = Math.max(1000, opts.timeoutMs);
     try {
-      await store.client.connect();
-      // Loaded up front: a script's first EVALSHA would otherwise fail and be re-sent as EVAL,
-      // behind commands sent after it (a settle overtaken by a read of the spend it adds).
+      await Promise.race([connecting, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no connection within ${limit} ms`)), limit)))]);
       await store.loadScripts();
     } catch (err) {
-      if (opts.onUnavailable === "deny") throw new Error(`counters: cannot reach Redis: ${(err as Error).message}`);
+      if (opts.onUnavailable === "deny") {
+        await store.close().catch(() => {});
+        throw new CountersUnavailable(`counters: cannot reach Redis (counters.onUnavailable is deny): ${(err as Error).message}`);
+      }
       store.warn(`counters: cannot reach Redis yet (${(err as Error).message}); requests are served unchecked until it answers`);
+    } finally {
+      clearTimeout(timer);
     }
     return store;
   }
@@ -282,7 +294,9 @@ export class RedisCounterStore implements CounterStore {
 
   async close(): Promise<void> {
     this.reservations.clear();
-    if (this.client.isOpen) await this.client.close();
+    // Still connecting (Redis unreachable): stop trying rather than wait for it.
+    if (this.client.isReady) await this.client.close();
+    else this.client.destroy();
   }
 }
 
