@@ -79,6 +79,27 @@ describe("router eval CLI", () => {
     expect(out).toMatch(/reaches 95% of gpt-4-1106-preview's quality/);
     expect(out).toContain("vs mistralai/mistral-7b-chat");
   }, 60_000);
+
+  it("reports quality alone for multi-model data without costs, and the frontier with --cost", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "octoroute-eval-nocost-"));
+    const file = join(dir, "nocost.jsonl");
+    // Model "a" is right on prompts about cats, "b" on the rest; neither alone is perfect.
+    const rows = Array.from({ length: 60 }, (_, i) => {
+      const cat = i % 2 === 0;
+      return JSON.stringify({ id: `r${i}`, prompt: cat ? `tell me about cats number ${i}` : `explain stars and planets ${i}`, scores: { a: cat ? 1 : 0, b: cat ? 0 : 1 } });
+    });
+    writeFileSync(file, rows.join("\n"));
+    const out = await cli("--data", file, "--router", "classifier", "--folds", "3");
+    expect(out).toContain("no costs");
+    expect(out).toMatch(/^a\s+0\.5000$/m);
+    expect(out).toMatch(/^oracle \(per prompt\)\s+1\.0000$/m);
+    // The router tells the two kinds of prompt apart: far above either model alone.
+    const routed = Number(/^classifier \(best predicted, 3-fold CV\)\s+([0-9.]+)/m.exec(out)![1]);
+    expect(routed).toBeGreaterThan(0.9);
+    const priced = await cli("--data", file, "--router", "classifier", "--folds", "3", "--cost", "a=0.001,b=0.002");
+    expect(priced).toMatch(/^oracle \(per prompt\)\s+0\.0900\s+1\.0000/m);
+    expect(priced).toContain("frontier of the quality knob sweep");
+  }, 60_000);
 });
 
 describe("RouteLLM metric pieces", () => {

@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadArtifact, predictQuality } from "../router/learning/artifact.js";
 import { chooseByUtility } from "../router/learning/choose.js";
-import { parseRoutingJsonl, type RoutingDataset } from "../router/learning/dataset.js";
+import { DataError, parseRoutingJsonl, type RoutingDataset } from "../router/learning/dataset.js";
 import { costAtQuality, type CostQualityPoint, costQuality, frontier, type PairMetrics, pairMetrics } from "../router/learning/eval.js";
 import { textFeatures } from "../router/features.js";
 import { svgChart } from "../router/learning/plot.js";
@@ -70,7 +70,45 @@ function pairReport(ds: RoutingDataset, routers: string[], folds: number, artifa
   }
 }
 
+/**
+ * Multi-model data without costs: no frontier can be drawn, so the report is quality alone — each
+ * model's mean quality, the oracle's, and what each router reaches by sending every prompt to the
+ * model it predicts best (the knob at 1), with how often that is the prompt's best-scoring model.
+ */
+function qualityOnlyReport(ds: RoutingDataset, routers: string[], folds: number, artifact: string | undefined): void {
+  const n = ds.rows.length;
+  const Q = (i: number, m: string) => ds.rows[i]!.quality[m] ?? 0;
+  const mean = (pick: (i: number) => string) => ds.rows.reduce((sum, _, i) => sum + Q(i, pick(i)), 0) / n;
+  const singles = ds.models.map((m) => ({ label: m, quality: mean(() => m) })).sort((a, b) => b.quality - a.quality);
+  console.log(`multi-model data: ${n} prompts, ${ds.models.length} models, no costs (add "costs" to the rows, or --cost model=usd,... for a cost per call, to see the cost-quality frontier)`);
+  console.log(`${"single model".padEnd(36)} ${"quality".padStart(8)}`);
+  for (const s of singles) console.log(`${s.label.padEnd(36)} ${s.quality.toFixed(4).padStart(8)}`);
+  console.log(`${"oracle (per prompt)".padEnd(36)} ${mean((i) => [...ds.models].sort((a, b) => Q(i, b) - Q(i, a))[0]!).toFixed(4).padStart(8)}`);
+  for (const router of routers.filter((r) => TRAINABLE.has(r))) {
+    const pred = predictions(ds, router, folds, artifact);
+    const pick = (i: number) => ds.models[pred[i]!.indexOf(Math.max(...pred[i]!))]!;
+    const top = ds.rows.filter((_, i) => Q(i, pick(i)) >= Math.max(...ds.models.map((m) => Q(i, m)))).length;
+    console.log(`${`${router} (best predicted${artifact ? ", artifact" : `, ${folds}-fold CV`})`.padEnd(36)} ${mean(pick).toFixed(4).padStart(8)}  (the prompt's best-scoring model on ${((100 * top) / n).toFixed(1)}% of prompts; best single model ${singles[0]!.quality.toFixed(4)})`);
+  }
+}
+
+/** `--cost model=usd,...`: a cost per call for rows that carry none. */
+function applyCostFlag(ds: RoutingDataset, spec: string | undefined): void {
+  if (!spec) return;
+  const costs: Record<string, number> = {};
+  for (const part of spec.split(",")) {
+    const eq = part.lastIndexOf("=");
+    const usd = Number(part.slice(eq + 1));
+    if (eq < 1 || !Number.isFinite(usd) || usd < 0) throw new DataError(`--cost: expected model=usd,... (got "${part}")`);
+    costs[part.slice(0, eq).trim()] = usd;
+  }
+  const missing = ds.models.filter((m) => costs[m] === undefined);
+  if (missing.length) throw new DataError(`--cost: no cost for ${missing.join(", ")}`);
+  for (const r of ds.rows) r.cost ??= { ...costs };
+}
+
 function multiReport(ds: RoutingDataset, routers: string[], folds: number, artifact: string | undefined, plot: string | undefined): void {
+  if (!ds.rows.some((r) => r.cost !== undefined)) return qualityOnlyReport(ds, routers, folds, artifact);
   const n = ds.rows.length;
   const Q = (i: number, m: string) => ds.rows[i]!.quality[m] ?? 0;
   const C = (i: number, m: string) => ds.rows[i]!.cost?.[m] ?? 0;
@@ -120,7 +158,7 @@ function multiReport(ds: RoutingDataset, routers: string[], folds: number, artif
 export async function run(args: string[]): Promise<number> {
   const data = flag(args, "data");
   if (!data) {
-    process.stderr.write("usage: octoroute router eval --data FILE.jsonl [--router classifier,knn,length,random,oracle] [--folds 5] [--artifact FILE.json] [--plot FILE.svg]\n");
+    process.stderr.write("usage: octoroute router eval --data FILE.jsonl [--router classifier,knn,length,random,oracle] [--folds 5] [--artifact FILE.json] [--plot FILE.svg] [--cost model=usd,...]\n");
     return 2;
   }
   const ds = parseRoutingJsonl(readFileSync(data, "utf8"), data);
@@ -133,6 +171,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`unknown router "${bad}" (known: ${[...known].join(", ")})\n`);
     return 2;
   }
+  if (ds.kind === "multi") applyCostFlag(ds, flag(args, "cost"));
   if (ds.kind === "pair") pairReport(ds, routers, folds, flag(args, "artifact"), flag(args, "plot"));
   else multiReport(ds, routers, folds, flag(args, "artifact"), flag(args, "plot"));
   return 0;
