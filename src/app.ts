@@ -7,6 +7,7 @@ import { handleChat } from "./api/chat.js";
 import { handleCompletions, handleEmbeddings } from "./api/completions.js";
 import { allowedOrigin, corsHeaders, preflightResponse } from "./api/cors.js";
 import { asGatewayError, GatewayError } from "./api/errors.js";
+import { type Readiness, readinessBody } from "./api/readiness.js";
 import type { GatewayHooks } from "./api/hooks.js";
 import { handleGetModel, handleListModels } from "./api/models.js";
 import { handleFeedback } from "./router/feedback.js";
@@ -29,10 +30,12 @@ export interface AppDeps {
   plugins?: GatewayPlugin[];
   /** Stored responses of `/v1/responses` (Node: the shared SQLite database); default in memory. */
   responseStore?: ResponseStore;
+  /** What `/readyz` reports (default: ready, nothing to check). */
+  readiness?: () => Readiness;
 }
 
 /** Paths served without an API key. */
-const PUBLIC_PATHS = new Set(["/healthz", "/", "/favicon.ico"]);
+const PUBLIC_PATHS = new Set(["/healthz", "/readyz", "/", "/favicon.ico"]);
 
 /**
  * Model endpoints build their responses (JSON, SSE, errors) with the request id already in their
@@ -106,6 +109,10 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok", generation: c.get("runtime").generation }));
+  app.get("/readyz", (c) => {
+    const { status, body } = readinessBody(deps.readiness?.() ?? { ready: true, checks: {} });
+    return c.json(body, status as 200);
+  });
 
   app.post("/v1/chat/completions", (c) => handleChat(c, hooks));
   app.post("/v1/completions", (c) => handleCompletions(c, hooks));

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp, type GatewayPlugin } from "./app.js";
+import type { Readiness } from "./api/readiness.js";
 import { deferAfterResponseWith, drainAfterResponse } from "./api/after-response.js";
 import { composeHooks, type GatewayHooks } from "./api/hooks.js";
 import { useSharedDeadlineTimer } from "./providers/deadlines.js";
@@ -118,7 +119,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const responseStore = responseStoreFor(initial);
   const hooks = composeHooks(accounting?.hooks, opts.hooks, telemetry.telemetry.hooks);
-  const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins, dashboard(telemetry)], responseStore });
+  let draining = false;
+  const readiness = (): Readiness => {
+    const checks: Readiness["checks"] = { server: draining ? { status: "failing", detail: "shutting down" } : { status: "ok" } };
+    const store = accounting?.store;
+    if (store?.reachable) checks.counters = store.reachable() ? { status: "ok" } : { status: "degraded", detail: `shared counters unreachable (onUnavailable: ${initial.counters?.onUnavailable ?? "allow"})` };
+    const ledger = accounting?.ledger;
+    if (ledger) checks.ledger = ledger.failing ? { status: "degraded", detail: `writes failing, ${ledger.pending()} rows kept for retry` } : { status: "ok" };
+    return { ready: !draining, checks };
+  };
+  const app = createApp({ runtime: () => current, hooks, plugins: [...(accounting?.plugins ?? []), ...(opts.plugins ?? []), ...telemetry.plugins, dashboard(telemetry)], responseStore, readiness });
   let inFlight = 0;
   let idleResolvers: Array<() => void> = [];
   // By default handlers use the Node bindings (api/body.ts, api/request-context.ts); hiding them
@@ -128,7 +138,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // In-flight = requests whose response has not closed yet (streams included); shutdown waits on it.
   // While draining, every response ends its connection, so clients on keep-alive sockets can't
   // keep sending new requests to a gateway that is shutting down.
-  let draining = false;
   const pending = new Set<ServerResponse>();
   server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
@@ -178,6 +187,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const close = () =>
     (closing ??= (async () => {
       watcher?.close();
+      draining = true;
+      // Not ready first, still serving: traffic moves away before the port closes.
+      const delay = current.config.server.drainDelayMs;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       startDraining();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

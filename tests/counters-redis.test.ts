@@ -142,6 +142,10 @@ describe.runIf(HAVE_REDIS || IN_CI)("when Redis goes away", () => {
     const view = await fetch(`${allow.gateway.url}/v1/usage/budgets`, { headers: { authorization: `Bearer ${KEY_A}` } });
     expect(view.status).toBe(200);
     expect(((await view.json()) as { data: unknown[] }).data[0]).toMatchObject({ usd_per_day: 1e-9, spent_today_usd: null });
+    // Still ready (every instance shares the Redis: taking them all out would serve nobody), but degraded.
+    const ready = await fetch(`${allow.gateway.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, { status: string }> }).checks.counters).toMatchObject({ status: "degraded" });
     const said = logs.filter((l) => l.startsWith("counters:"));
     expect(said.length).toBeGreaterThanOrEqual(1);
     expect(said.length).toBeLessThanOrEqual(2);

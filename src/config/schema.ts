@@ -32,6 +32,12 @@ export const serverSchema = z.strictObject({
   /** Graceful shutdown: how long in-flight requests may take to finish. */
   shutdownGraceMs: z.number().int().min(0).default(10_000),
   /**
+   * On shutdown, keep accepting for this long first while `/readyz` answers 503, so a load balancer
+   * (or Kubernetes, which removes an endpoint while it signals the pod) stops sending traffic before
+   * the port closes. 0: stop accepting at once.
+   */
+  drainDelayMs: z.number().int().min(0).max(120_000).default(0),
+  /**
    * Node only: the JavaScript heap may grow to (1 + p/100) × its live size between full
    * collections (V8's `--heap-growing-percent`). 60 bounds the resident memory under load at a
    * few % CPU; 0 leaves V8's own heuristic (up to 4×). Applied at start (a reload keeps the

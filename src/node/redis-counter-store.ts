@@ -292,6 +292,10 @@ export class RedisCounterStore implements CounterStore {
     return set === "OK";
   }
 
+  reachable(): boolean {
+    return this.client.isReady;
+  }
+
   async close(): Promise<void> {
     this.reservations.clear();
     // Still connecting (Redis unreachable): stop trying rather than wait for it.

@@ -38,6 +38,8 @@ export class Ledger {
   dropped = 0;
   /** Rows written since start. */
   written = 0;
+  /** The last write's error while writes keep failing; cleared by the next write that succeeds. */
+  failing: string | undefined;
   private readonly flushIntervalMs: number;
   private readonly batchRows: number;
 
@@ -95,6 +97,7 @@ export class Ledger {
     try {
       await this.backend.insert(requests, calls);
       this.written += requests.length + calls.length;
+      this.failing = undefined;
     } catch (err) {
       // Put the batch back in front and try again on the next flush.
       this.requests = requests.concat(this.requests);
@@ -111,6 +114,7 @@ export class Ledger {
     try {
       await this.backend.insertSummaries!(summaries);
       this.written += rows;
+      this.failing = undefined;
     } catch (err) {
       this.summaries = summaries.concat(this.summaries);
       this.summaryRows += rows;
@@ -119,6 +123,7 @@ export class Ledger {
   }
 
   private retryLater(err: unknown): void {
+    this.failing = (err as Error)?.message ?? String(err);
     this.opts.onError?.(err);
     if (!this.closed && !this.timer) {
       this.timer = setTimeout(() => void this.flush(), Math.max(this.flushIntervalMs, 1000));

@@ -62,6 +62,8 @@ export interface CounterStore {
   /** Adds spend that happened outside `acquire` (rebuilding from the ledger after a restart). */
   addSpend(scope: string, day: string, usd: number): Promise<void>;
   spend(scope: string, now: number): Promise<ScopeSpend>;
+  /** Whether a shared store can be reached now (absent: always, as in-process). */
+  reachable?(): boolean;
   close(): Promise<void>;
 }
 
