@@ -15,13 +15,31 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<{ run(arg
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.describe}`);
-  return `usage: octoroute <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
+  return `usage: octoroute <command> [options]   (octoroute --version: the version)\n\ncommands:\n${lines.join("\n")}\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === "--help" || first === "-h" || first === "help") {
     process.stdout.write(usage());
+    return 0;
+  }
+  if (first === "--version" || first === "-v" || first === "version") {
+    const { readFileSync } = await import("node:fs");
+    // The project's package.json, from the sources (`src/`) or the compiled tree (`dist/src/`).
+    let version = "unknown";
+    for (const rel of ["../package.json", "../../package.json"]) {
+      try {
+        const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version?: string };
+        if (pkg.name === "octoroute") {
+          version = pkg.version ?? version;
+          break;
+        }
+      } catch {
+        /* not there: the next candidate */
+      }
+    }
+    process.stdout.write(`octoroute ${version} (node ${process.version})\n`);
     return 0;
   }
   const name = !first || first.startsWith("-") ? "serve" : first;

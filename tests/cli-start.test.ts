@@ -85,6 +85,23 @@ describe("bin/octoroute.mjs (npm start)", () => {
     }
   });
 
+  it("prints its version, and refuses unknown or incomplete options instead of starting", async () => {
+    const version = octoroute(["--version"]);
+    let out = "";
+    version.proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    expect((await version.exited).code).toBe(0);
+    expect(out).toMatch(/^octoroute \d+\.\d+\.\d+ \(node v\d+/);
+    for (const [args, message] of [
+      [["serve", "--bogus"], 'unknown option "--bogus"'],
+      [["--port", "abc"], "must be a port number"],
+      [["serve", "--config"], "--config needs a value"],
+    ] as const) {
+      const { code, stderr } = await octoroute([...args]).exited;
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+    }
+  });
+
   it("names the built-in sim's port when that one is taken", async () => {
     const { server, port } = await occupyPort();
     try {

@@ -5,10 +5,29 @@ import { closeAllDatabases } from "../node/database.js";
 import { ListenError } from "../node/listen-error.js";
 import { startGateway } from "../node.js";
 
+const USAGE = "usage: octoroute serve [--config FILE] [--port N]   (env: OCTOROUTE_CONFIG, PORT)\n";
+
 export async function run(args: string[]): Promise<number> {
+  // An unknown or incomplete option is a mistake to point out, not something to start without.
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--help" || a === "-h") {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if ((a === "--config" || a === "--port") && args[i + 1] !== undefined && !args[i + 1]!.startsWith("--")) i++;
+    else if (!a.startsWith("--config=")) {
+      process.stderr.write(`octoroute serve: ${a === "--config" || a === "--port" ? `${a} needs a value` : `unknown option "${a}"`}\n${USAGE}`);
+      return 2;
+    }
+  }
   const path = configPathFrom(args, process.env);
   const portArg = args.indexOf("--port");
   const port = portArg !== -1 ? Number(args[portArg + 1]) : process.env.PORT ? Number(process.env.PORT) : undefined;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    process.stderr.write(`octoroute serve: --port (or PORT) must be a port number from 0 to 65535, got "${portArg !== -1 ? args[portArg + 1] : process.env.PORT}"\n`);
+    return 2;
+  }
   let gw;
   try {
     gw = await startGateway({ config: path, port, watch: true });
