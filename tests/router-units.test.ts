@@ -50,6 +50,13 @@ describe("request features", () => {
     expect(textFeatures("你好，请帮我翻译这句话").language).toBe("cjk");
     expect(f("hi", {}, { "x-octoroute-meta-tier": "gold" }).meta).toEqual({ tier: "gold" });
   });
+
+  it("takes an arithmetic expression as a math question, but not a date or a range", () => {
+    expect(textFeatures("What is 12*7?").domain).toBe("math");
+    expect(textFeatures("what's 3.5 + 2 and 10 / 4").domain).toBe("math");
+    expect(textFeatures("Can we meet on 11/30/2026 between 10-11?").domain).toBe("general");
+    expect(textFeatures("call 555-1234").domain).toBe("general");
+  });
 });
 
 describe("functional tokens", () => {

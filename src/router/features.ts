@@ -18,6 +18,8 @@ const DOMAIN_WORDS: Record<Exclude<Domain, "general">, string[]> = {
   finance: ["price", "market", "interest", "tax", "revenue", "cost", "stock", "bank", "investment", "profit", "economy", "inflation", "loan", "asset", "accounting"],
 };
 
+const ARITHMETIC = /\d(?:\s*[+*×÷^]\s*|\s+[-/−]\s+)\(?\d/g;
+
 const WORD_DOMAIN = new Map<string, Exclude<Domain, "general">[]>();
 for (const [domain, words] of Object.entries(DOMAIN_WORDS) as Array<[Exclude<Domain, "general">, string[]]>) {
   for (const w of words) WORD_DOMAIN.set(w, [...(WORD_DOMAIN.get(w) ?? []), domain]);
@@ -94,6 +96,10 @@ export function textFeatures(prompt: string, extra: Partial<RequestFeatures> = {
   const domains = Object.fromEntries(DOMAINS.map((d) => [d, 0])) as Record<Domain, number>;
   const words = text.toLowerCase().match(/[a-z]+/g) ?? [];
   for (const w of words) for (const d of WORD_DOMAIN.get(w) ?? []) domains[d]++;
+  // An arithmetic expression ("12*7", "3.5 + 2", "10 / 4") is a math question however it is
+  // worded; it weighs as two keywords, enough on its own. Dates (11/30/2026) and ranges (10-20)
+  // are not expressions: `/` and `-` count only with spaces around them.
+  domains.math += 2 * (text.match(ARITHMETIC)?.length ?? 0);
   let domain: Domain = "general";
   let best = 1;
   for (const d of DOMAINS) if (d !== "general" && domains[d] > best) ((best = domains[d]), (domain = d));
