@@ -72,6 +72,21 @@ describe("router eval CLI", () => {
     expect(svg).toContain("oracle");
   });
 
+  it("points out a mistyped or incomplete option (exit 2) instead of running on defaults", async () => {
+    for (const [args, message] of [
+      [["--data", join(DATA, "mmlu-dev.jsonl"), "--fold", "3"], 'unknown option "--fold"'],
+      [["--data", join(DATA, "mmlu-dev.jsonl"), "--folds", "many"], '--folds must be a number, got "many"'],
+      [["--data"], "--data needs a value"],
+    ] as const) {
+      const err = (await cli(...args).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code: number; stderr: string };
+      expect(err.code).toBe(2);
+      expect(err.stderr).toContain(message);
+    }
+  });
+
   it("compares a router with every single model and the oracle on a RouterBench file", async () => {
     const out = await cli("--data", join(DATA, "routerbench-mbpp-train.jsonl"), "--router", "knn", "--folds", "3");
     expect(out).toContain("most capable: gpt-4-1106-preview");

@@ -9,9 +9,10 @@ import { loadArtifact, pairScore, predictQuality } from "../router/learning/arti
 import { quantile } from "../router/learning/eval.js";
 import { textFeatures } from "../router/features.js";
 import { vectorize } from "../router/learning/vectorize.js";
-import { flag, numberFlag } from "./router-args.js";
+import { checkFlags, flag, numberFlag } from "./router-args.js";
 
 export async function run(args: string[]): Promise<number> {
+  checkFlags(args, ["artifact", "data", "share"]);
   const artifactPath = flag(args, "artifact");
   const data = flag(args, "data");
   if (!artifactPath || !data) {

@@ -18,7 +18,7 @@ import { svgChart } from "../router/learning/plot.js";
 import { crossValidate, DEFAULT_TRAIN, meanCosts, type TrainableRouter } from "../router/learning/train.js";
 import { vectorize } from "../router/learning/vectorize.js";
 import { seededUniforms } from "../strategies/search-math.js";
-import { flag, numberFlag } from "./router-args.js";
+import { checkFlags, flag, numberFlag } from "./router-args.js";
 
 const TRAINABLE = new Set(["classifier", "knn"]);
 
@@ -156,6 +156,7 @@ function multiReport(ds: RoutingDataset, routers: string[], folds: number, artif
 }
 
 export async function run(args: string[]): Promise<number> {
+  checkFlags(args, ["data", "router", "folds", "artifact", "plot", "cost"]);
   const data = flag(args, "data");
   if (!data) {
     process.stderr.write("usage: octoroute router eval --data FILE.jsonl [--router classifier,knn,length,random,oracle] [--folds 5] [--artifact FILE.json] [--plot FILE.svg] [--cost model=usd,...]\n");

@@ -8,9 +8,10 @@ import { dirname } from "node:path";
 import { thresholdForShare } from "../router/learning/artifact.js";
 import { parseRoutingJsonl } from "../router/learning/dataset.js";
 import { DEFAULT_TRAIN, type TrainableRouter, trainArtifact } from "../router/learning/train.js";
-import { flag, numberFlag } from "./router-args.js";
+import { checkFlags, flag, numberFlag } from "./router-args.js";
 
 export async function run(args: string[]): Promise<number> {
+  checkFlags(args, ["data", "router", "out", "dims", "l2", "epochs", "k"]);
   const data = flag(args, "data");
   if (!data) {
     process.stderr.write("usage: octoroute router train --data FILE.jsonl [--router classifier|knn] [--out FILE.json] [--dims N] [--l2 X] [--epochs N] [--k N]\n");
