@@ -60,7 +60,7 @@ main(process.argv.slice(2)).then(
     // What the user can fix (unreadable data, a missing file) is said in one line; anything else
     // is a bug and keeps its stack.
     const e = err as NodeJS.ErrnoException;
-    const usage = e?.name === "UsageError";
+    const usage = e?.name === "UsageError" || String(e?.code ?? "").startsWith("ERR_PARSE_ARGS");
     const theirs = usage || e?.name === "DataError" || e?.code === "ENOENT" || e?.code === "EACCES" || e?.code === "EISDIR";
     process.stderr.write(theirs ? `octoroute: ${e.message}\n` : `${e?.stack ?? err}\n`);
     process.exitCode = usage ? 2 : theirs ? 66 : 1;

@@ -95,6 +95,10 @@ describe("bin/octoroute.mjs (npm start)", () => {
       [["serve", "--bogus"], 'unknown option "--bogus"'],
       [["--port", "abc"], "must be a port number"],
       [["serve", "--config"], "--config needs a value"],
+      // A typo must not validate (or mint for, or serve) the default instead.
+      [["config", "check", "--confg", "x.yaml"], 'unknown option "--confg"'],
+      [["keys", "mint", "--tenent", "a"], 'unknown option "--tenent"'],
+      [["sim", "--prot", "5"], 'unknown option "--prot"'],
     ] as const) {
       const { code, stderr } = await octoroute([...args]).exited;
       expect(code).toBe(2);

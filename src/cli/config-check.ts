@@ -1,8 +1,11 @@
 /** `octoroute config check [--config FILE]`: validates a config and reports every problem by path. */
 import { ConfigError } from "../config/loader.js";
 import { configPathFrom, loadConfigFile } from "../node/config-file.js";
+import { checkFlags } from "./args.js";
 
 export async function run(args: string[]): Promise<number> {
+  // `config check --config FILE`: a mistyped option would otherwise check the default file.
+  checkFlags(args[0] === "check" ? args.slice(1) : args, ["config"]);
   const path = configPathFrom(args, process.env);
   try {
     const cfg = loadConfigFile(path);

@@ -1,11 +1,13 @@
 /** `octoroute keys mint [--tenant NAME]`: a new API key, and the hash line to paste into the config. */
 import { mintKey } from "../tenants/keys.js";
+import { checkFlags } from "./args.js";
 
 export async function run(args: string[]): Promise<number> {
   if (args[0] !== "mint") {
     process.stderr.write("usage: octoroute keys mint [--tenant NAME]\n");
     return 2;
   }
+  checkFlags(args.slice(1), ["tenant"]);
   const i = args.indexOf("--tenant");
   const tenant = i !== -1 ? args[i + 1] : "my-team";
   const { key, hash } = await mintKey();

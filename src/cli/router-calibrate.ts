@@ -9,7 +9,7 @@ import { loadArtifact, pairScore, predictQuality } from "../router/learning/arti
 import { quantile } from "../router/learning/eval.js";
 import { textFeatures } from "../router/features.js";
 import { vectorize } from "../router/learning/vectorize.js";
-import { checkFlags, flag, numberFlag } from "./router-args.js";
+import { checkFlags, flag, numberFlag } from "./args.js";
 
 export async function run(args: string[]): Promise<number> {
   checkFlags(args, ["artifact", "data", "share"]);

@@ -18,7 +18,7 @@ import { svgChart } from "../router/learning/plot.js";
 import { crossValidate, DEFAULT_TRAIN, meanCosts, type TrainableRouter } from "../router/learning/train.js";
 import { vectorize } from "../router/learning/vectorize.js";
 import { seededUniforms } from "../strategies/search-math.js";
-import { checkFlags, flag, numberFlag } from "./router-args.js";
+import { checkFlags, flag, numberFlag } from "./args.js";
 
 const TRAINABLE = new Set(["classifier", "knn"]);
 

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { thresholdForShare } from "../router/learning/artifact.js";
 import { parseRoutingJsonl } from "../router/learning/dataset.js";
 import { DEFAULT_TRAIN, type TrainableRouter, trainArtifact } from "../router/learning/train.js";
-import { checkFlags, flag, numberFlag } from "./router-args.js";
+import { checkFlags, flag, numberFlag } from "./args.js";
 
 export async function run(args: string[]): Promise<number> {
   checkFlags(args, ["data", "router", "out", "dims", "l2", "epochs", "k"]);

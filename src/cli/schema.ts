@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { configSchema } from "../config/schema.js";
+import { checkFlags } from "./args.js";
 
 export const SCHEMA_PATH = "config/schema.json";
 
@@ -11,6 +12,7 @@ export function configJsonSchema(): string {
 }
 
 export async function run(args: string[]): Promise<number> {
+  checkFlags(args, [], ["write", "check"]);
   const text = configJsonSchema();
   if (args.includes("--write")) {
     writeFileSync(SCHEMA_PATH, text);

@@ -1,6 +1,7 @@
 /** `octoroute sim [--port N] [--config sim.yaml]`: the simulated upstream on its own. */
 import { loadSimConfig } from "../sim/config.js";
 import { startSim } from "../sim/server.js";
+import { checkFlags } from "./args.js";
 import { ListenError } from "../node/listen-error.js";
 
 export async function run(args: string[]): Promise<number> {
@@ -8,6 +9,7 @@ export async function run(args: string[]): Promise<number> {
     const i = args.indexOf(flag);
     return i !== -1 ? args[i + 1] : undefined;
   };
+  checkFlags(args, ["port", "host", "config"]);
   const cfg = get("--config");
   let sim;
   try {
