@@ -11,13 +11,14 @@
  *
  * Env: BENCH_SECONDS (per target, default 12), BENCH_CONCURRENCY (default 16), BENCH_PARTS
  * (extra targets to find where time goes, e.g. `ledger,budgets,otel`: `startGateway` with only
- * those parts on; `none` = `startGateway` with all three off), BENCH_PROFILE=1 (every gateway
+ * those parts on; `none` = `startGateway` with all three off; `redis`: budgets counted in a
+ * redis-server the bench starts), BENCH_PROFILE=1 (every gateway
  * child writes a `--cpu-prof` profile to bench/results/ when the run ends), BENCH_NODE_ARGS (extra
  * node flags for the gateway children, e.g. `--trace-gc`), BENCH_GATEWAY_CONFIG (JSON merged into
  * every gateway's config), BENCH_HEAP=1 (allocation profiles, garbage included, in bench/results/),
  * BENCH_TSX=1 (run the children through tsx instead of the compiled tree).
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, spawn as spawnProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -39,7 +40,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const BODY = JSON.stringify({ model: "sim-fast", messages: [{ role: "user", content: "Say something short." }], max_tokens: 16 });
 const HEADERS = { "content-type": "application/json", authorization: `Bearer ${BENCH_KEY}` };
 
-type Part = "ledger" | "budgets" | "otel";
+/** `redis`: budgets counted in Redis (`counters.url`; the bench starts a redis-server for it). */
+type Part = "ledger" | "budgets" | "otel" | "redis";
 const ALL: Part[] = ["ledger", "budgets", "otel"];
 
 /** The bench gateway's config with the given parts on: ledger, budgets + limits, OTLP export. */
@@ -47,13 +49,15 @@ async function benchConfig(simUrl: string, parts: Part[], otlp?: string): Promis
   const { sha256Hex } = await import("../src/tenants/keys.js");
   const hash = `sha256:${await sha256Hex(BENCH_KEY)}`;
   const huge = { budget: { usdPerDay: 1e9, usdPerMonth: 1e9 }, limits: { rpm: 1e9, tpm: 1e12 } };
+  const budgets = parts.includes("budgets") || parts.includes("redis");
   return {
     server: { host: "127.0.0.1", port: 0, shutdownGraceMs: 1000 },
     database: { path: join(mkdtempSync(join(tmpdir(), "octoroute-bench-acct-")), "bench.db") },
     providers: { sim: { type: "openai", preset: "sim", baseUrl: `${simUrl}/v1`, connections: 64 } },
     models: { "sim-fast": { provider: "sim", price: { input: 0.05, output: 0.2 } } },
     ledger: { enabled: parts.includes("ledger") },
-    tenants: { bench: { keys: parts.includes("budgets") ? [{ id: "bench-key", hash, ...huge }] : [hash], models: ["*"], ...(parts.includes("budgets") ? huge : {}) } },
+    tenants: { bench: { keys: budgets ? [{ id: "bench-key", hash, ...huge }] : [hash], models: ["*"], ...(budgets ? huge : {}) } },
+    ...(parts.includes("redis") ? { counters: { url: process.env.BENCH_REDIS_URL, prefix: `bench-${process.pid}:` } } : {}),
     ...(parts.includes("otel") && otlp ? { telemetry: { otlp: { endpoint: otlp, metricsIntervalMs: Number(process.env.BENCH_METRICS_MS ?? 1000) }, sampling: { ratio: 1 } } } : {}),
     // BENCH_GATEWAY_CONFIG: top-level sections merged into every gateway's config (to see what a setting costs).
     ...(JSON.parse(process.env.BENCH_GATEWAY_CONFIG ?? "{}") as Record<string, unknown>),
@@ -254,6 +258,17 @@ async function main() {
     childScript = join(await buildForBench(join(dirname(SELF), "..")), "bench", "accounting.js");
     childLoader = [];
   }
+  // A throwaway redis-server for targets with the `redis` part (BENCH_PARTS=redis, budgets+redis, ...).
+  let redis: ChildProcess | undefined;
+  if ((process.env.BENCH_PARTS ?? "").includes("redis")) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    redis = spawnProcess("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      redis!.stdout!.on("data", (d: Buffer) => d.toString().includes("Ready to accept connections") && resolve());
+      redis!.once("error", reject);
+    });
+    process.env.BENCH_REDIS_URL = `redis://127.0.0.1:${port}`;
+  }
   const sim = await spawn(["sim"]);
   const off = await spawn(["off", sim.url]);
   const on = await spawn(["on", sim.url, `${otlp}/on`]);
@@ -341,6 +356,7 @@ async function main() {
   console.log(`  nothing lost: ${complete ? "PASS" : "MISS"}`);
 
   for (const p of [on.proc, off.proc, ...extraProcs, sim.proc]) p.kill("SIGINT");
+  redis?.kill("SIGKILL");
   sink.proc.kill("SIGINT");
 }
 
