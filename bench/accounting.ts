@@ -19,7 +19,7 @@
  * BENCH_TSX=1 (run the children through tsx instead of the compiled tree).
  */
 import { type ChildProcess, fork, spawn as spawnProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -78,8 +78,13 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
         sinkState.exports++;
         const target = (req.url ?? "").split("/")[1] ?? "";
         if (req.url?.endsWith("/v1/traces")) {
-          const body = JSON.parse(Buffer.concat(parts).toString("utf8")) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> };
-          const n = body.resourceSpans.reduce((a, r) => a + r.scopeSpans.reduce((b, s) => b + s.spans.length, 0), 0);
+          // Counts spans by their `"spanId"` keys rather than parsing the export: a collector
+          // runs elsewhere in a deployment, and parsing here took CPU from the gateway under test
+          // (~10 µs per request on this machine). `"parentSpanId"` does not match (it has no `"`
+          // before `spanId`), and the gateway's spans carry no links.
+          const body = Buffer.concat(parts);
+          let n = 0;
+          for (let at = body.indexOf(SPAN_ID_KEY); at !== -1; at = body.indexOf(SPAN_ID_KEY, at + SPAN_ID_KEY.length)) n++;
           sinkState.spans[target] = (sinkState.spans[target] ?? 0) + n;
         }
         res.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -114,6 +119,9 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
   await new Promise((r) => server.once("listening", r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+/** The key every OTLP/JSON span has once (the sink counts spans by it). */
+const SPAN_ID_KEY = Buffer.from('"spanId"');
 
 /** What the sink child received so far. */
 const sinkState = { exports: 0, spans: {} as Record<string, number> };
@@ -156,17 +164,35 @@ function ledgerCount(proc: ChildProcess): Promise<{ requests: number; calls: num
   });
 }
 
-/** CPU time (user + system, all threads) a child has used, in µs. */
-function cpuOf(proc: ChildProcess): Promise<number> {
+/** CPU time a child has used, in µs: all threads, and its main (request) thread alone (Linux). */
+function cpuOf(proc: ChildProcess): Promise<{ cpu: number; main: number }> {
   return new Promise((resolve) => {
-    const on = (m: { cpu?: number }) => {
+    const on = (m: { cpu?: number; main?: number }) => {
       if (m.cpu === undefined) return;
       proc.off("message", on);
-      resolve(m.cpu);
+      resolve({ cpu: m.cpu, main: m.main ?? m.cpu });
     };
     proc.on("message", on);
     proc.send({ cmd: "cpu" });
   });
+}
+
+/** This process's CPU time (all threads) in µs. */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/** This process's main thread's CPU time in µs, from /proc (undefined where there is none). */
+function mainThreadCpu(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime (fields 14 and 15 of stat) are in clock ticks, 100 per second on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 function spawn(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
@@ -288,12 +314,16 @@ async function main() {
   for (const [i, t] of targets.entries()) warm[i] = (await slice(t.url, 1500)).count; // warm-up
 
   const slices = Math.max(2, Math.round(SECONDS / 2));
-  const acc = targets.map(() => ({ latencies: [] as number[], count: 0, errors: 0, elapsed: 0, cpu: 0 }));
+  const acc = targets.map(() => ({ latencies: [] as number[], count: 0, errors: 0, elapsed: 0, cpu: 0, main: 0, machine: 0 }));
+  const helpers = [sim.proc, sink.proc];
   for (let s = 0; s < slices; s++) {
     // Rotate the order too, so no target always runs right after another.
     const order = targets.map((_, i) => (i + s) % targets.length);
     for (const i of order) {
       const cpu0 = await cpuOf(targets[i]!.proc);
+      // Everything else this run's requests cost on the machine: the load generator (this
+      // process), the sim and the OTLP sink.
+      const others0 = (await Promise.all(helpers.map(cpuOf))).reduce((t, c) => t + c.cpu, 0) + cpuNow();
       const r = await slice(targets[i]!.url, (SECONDS * 1000) / slices);
       // Work a slice left queued (ledger rows, spans) is done before the next target runs and
       // is charged to this one, time and CPU: deferred work must not slow the next target down
@@ -302,7 +332,10 @@ async function main() {
       await flushOf(targets[i]!.proc);
       const flushSeconds = Number(process.hrtime.bigint() - flushStarted) / 1e9;
       const a = acc[i]!;
-      a.cpu += (await cpuOf(targets[i]!.proc)) - cpu0;
+      const cpu1 = await cpuOf(targets[i]!.proc);
+      a.cpu += cpu1.cpu - cpu0.cpu;
+      a.main += cpu1.main - cpu0.main;
+      a.machine += (await Promise.all(helpers.map(cpuOf))).reduce((t, c) => t + c.cpu, 0) + cpuNow() - others0;
       for (const l of r.latencies) a.latencies.push(l);
       a.count += r.count;
       a.errors += r.errors;
@@ -311,9 +344,11 @@ async function main() {
   }
   const stats = acc.map((a) => {
     const sorted = a.latencies.sort((x, y) => x - y);
-    return { rps: a.count / a.elapsed, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), errors: a.errors, count: a.count, cpuPerReq: a.cpu / Math.max(1, a.count) };
+    return { rps: a.count / a.elapsed, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), errors: a.errors, count: a.count, cpuPerReq: a.cpu / Math.max(1, a.count), mainPerReq: a.main / Math.max(1, a.count), othersPerReq: a.machine / Math.max(1, a.count) };
   });
   stats.forEach((s, i) => console.log(`  ${targets[i]!.name.padEnd(20)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  CPU ${s.cpuPerReq.toFixed(0)} µs/req  (${s.count} requests, ${s.errors} errors)`));
+  console.log("  CPU per request, µs: gateway's request thread / its other threads (background thread, GC helpers) / load generator + sim + OTLP sink");
+  stats.forEach((s, i) => console.log(`    ${targets[i]!.name.padEnd(18)} ${s.mainPerReq.toFixed(0).padStart(4)} / ${(s.cpuPerReq - s.mainPerReq).toFixed(0).padStart(4)} / ${s.othersPerReq.toFixed(0).padStart(4)}`));
   const ratio = stats[1]!.rps / stats[0]!.rps;
   const addedP99 = stats[1]!.p99 - stats[0]!.p99;
   console.log(`  on/off req/s ratio ${ratio.toFixed(3)} (target >= 0.9): ${ratio >= 0.9 ? "PASS" : "MISS"}`);
@@ -328,8 +363,9 @@ async function main() {
   // from each request's slot. At half the rate, this machine's two cores made the load generator
   // itself the tail (p99 ~19 ms for OFF as well).
   const rate = Math.round(Number(process.env.BENCH_OPEN_RATE_SHARE ?? 0.25) * stats[0]!.rps);
+  // BENCH_OPEN_RATE_SHARE=0 skips this phase (a rate of 0 would never finish a slice).
   const open = targets.map(() => ({ latencies: [] as number[], errors: 0 }));
-  for (let s = 0; s < slices; s++) {
+  for (let s = 0; rate > 0 && s < slices; s++) {
     for (const i of targets.map((_, i) => (i + s) % targets.length)) {
       const r = await openLoop(targets[i]!.url, rate, (SECONDS * 1000) / slices);
       await flushOf(targets[i]!.proc);
@@ -341,10 +377,12 @@ async function main() {
     const sorted = o.latencies.sort((x, y) => x - y);
     return { p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), count: sorted.length, errors: o.errors };
   });
-  console.log(`  at a fixed ${rate} req/s (open loop, ${Math.round((100 * rate) / stats[0]!.rps)}% of OFF's closed-loop rate):`);
-  openStats.forEach((o, i) => console.log(`    ${targets[i]!.name.padEnd(18)} p50 ${o.p50.toFixed(3)} ms  p99 ${o.p99.toFixed(3)} ms  (${o.count} requests, ${o.errors} errors)`));
-  const openAdded = openStats[1]!.p99 - openStats[0]!.p99;
-  console.log(`    on − off: p50 ${(openStats[1]!.p50 - openStats[0]!.p50).toFixed(3)} ms, p99 ${openAdded.toFixed(3)} ms (informational: the target above is measured at c=${CONCURRENCY})`);
+  if (rate > 0) {
+    console.log(`  at a fixed ${rate} req/s (open loop, ${Math.round((100 * rate) / stats[0]!.rps)}% of OFF's closed-loop rate):`);
+    openStats.forEach((o, i) => console.log(`    ${targets[i]!.name.padEnd(18)} p50 ${o.p50.toFixed(3)} ms  p99 ${o.p99.toFixed(3)} ms  (${o.count} requests, ${o.errors} errors)`));
+    const openAdded = openStats[1]!.p99 - openStats[0]!.p99;
+    console.log(`    on − off: p50 ${(openStats[1]!.p50 - openStats[0]!.p50).toFixed(3)} ms, p99 ${openAdded.toFixed(3)} ms (informational: the target above is measured at c=${CONCURRENCY})`);
+  }
   // Nothing may be lost to keep up: every request ON served has its spans at the collector and
   // its rows in the ledger once the gateway has flushed (the background thread runs at a lower
   // priority, so this is where falling behind would show).
@@ -372,7 +410,7 @@ if (process.argv[2] === "--child") {
     if (m?.cmd === "sink") process.send?.({ sink: sinkState });
     if (m?.cmd === "cpu") {
       const u = process.cpuUsage();
-      process.send?.({ cpu: u.user + u.system });
+      process.send?.({ cpu: u.user + u.system, main: mainThreadCpu() });
     }
     if (m?.cmd === "flush") {
       await running?.telemetry.telemetry.flush();
