@@ -5,9 +5,13 @@
  * SDK then chats through it, streamed and not — proof that nothing reachable from `src/app.ts`
  * needs Node.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimServer, startSim } from "../src/sim/server.js";
+import { sha256Hex } from "../src/tenants/keys.js";
 import { baseConfig, KEY_A, KEY_B } from "./helpers/stack.js";
 
 // Wrangler must never phone home from a test.
@@ -20,27 +24,48 @@ type Worker = Awaited<ReturnType<typeof import("wrangler").unstable_startWorker>
 let sim: SimServer;
 let worker: Worker;
 let client: OpenAI;
+let config: Record<string, unknown>;
+/** Durable Object storage of the local runtime, kept across a restart of the Worker. */
+const persistDir = mkdtempSync(join(tmpdir(), "octoroute-workerd-"));
+const KEY_CAPPED = "sk-oct-workerd-capped";
+const KEY_LIMITED = "sk-oct-workerd-limited";
+const KEY_STREAMER = "sk-oct-workerd-streamer";
+/** The capped tenant's daily budget: a few sim-fast answers of at most 20 tokens. */
+const CAP_USD = 0.00002;
 
-beforeAll(async () => {
-  sim = await startSim({ port: 0 });
-  const config = baseConfig(sim.url);
-  delete config.database; // Node-only; the Workers entry keeps no local database.
-  // Short first-byte timeout, so the stall test below is quick (the others answer at once).
-  const providers = config.providers as Record<string, { timeouts: Record<string, number> }>;
-  providers.sim!.timeouts = { ...providers.sim!.timeouts, firstByteMs: 400 };
+async function startWorker(): Promise<string> {
   const { unstable_startWorker } = await import("wrangler");
   worker = await unstable_startWorker({
     config: "wrangler.toml",
     bindings: { OCTOROUTE_CONFIG: { type: "plain_text", value: JSON.stringify(config) } },
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, remote: false, persist: false, watch: false, logLevel: "error" },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, remote: false, persist: persistDir, watch: false, logLevel: "error" },
   });
-  const url = await worker.url;
+  return (await worker.url).toString();
+}
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0 });
+  config = baseConfig(sim.url);
+  delete config.database; // Node-only; the Workers entry keeps no local database.
+  // Short first-byte timeout, so the stall test below is quick (the others answer at once).
+  const providers = config.providers as Record<string, { timeouts: Record<string, number> }>;
+  providers.sim!.timeouts = { ...providers.sim!.timeouts, firstByteMs: 400 };
+  // A model priced only by the catalog, which the Worker bundles (config/prices.yaml).
+  config.priceCatalog = "prices.yaml";
+  (config.models as Record<string, unknown>)["gpt-4o-mini"] = { provider: "sim", upstreamModel: "sim-small" };
+  // Tenants with a budget and a rate limit: counted in the OCTOROUTE_COUNTERS Durable Object.
+  const tenants = config.tenants as Record<string, unknown>;
+  tenants.capped = { keys: [`sha256:${await sha256Hex(KEY_CAPPED)}`], models: ["*"], budget: { usdPerDay: CAP_USD } };
+  tenants.streamer = { keys: [`sha256:${await sha256Hex(KEY_STREAMER)}`], models: ["*"], budget: { usdPerDay: CAP_USD } };
+  tenants.limited = { keys: [{ id: "ci", hash: `sha256:${await sha256Hex(KEY_LIMITED)}`, limits: { rpm: 3 } }], models: ["*"] };
+  const url = await startWorker();
   client = new OpenAI({ apiKey: KEY_A, baseURL: new URL("/v1", url).toString(), maxRetries: 0, timeout: 20_000 });
 }, 120_000);
 
 afterAll(async () => {
   await worker?.dispose();
   await sim?.close();
+  rmSync(persistDir, { recursive: true, force: true });
 });
 
 describe("the gateway under workerd", () => {
@@ -94,8 +119,78 @@ describe("the gateway under workerd", () => {
     }
   }, 30_000);
 
+  it("prices a model from the bundled price catalog (there are no files at the edge)", async () => {
+    const { data, response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "priced by the catalog" }] }).withResponse();
+    const expected = (data.usage!.prompt_tokens * 0.15 + data.usage!.completion_tokens * 0.6) / 1e6;
+    expect(Number(response.headers.get("x-octoroute-cost-usd"))).toBeCloseTo(expected, 12);
+  });
+
   it("lists models with the tenant's key", async () => {
     const ids = (await client.models.list()).data.map((m) => m.id);
     expect(ids).toContain("sim-small");
   });
+});
+
+describe("budgets and rate limits under workerd (Durable Object counters)", () => {
+  const ask = (key: string, content: string) =>
+    new OpenAI({ apiKey: key, baseURL: client.baseURL, maxRetries: 0, timeout: 20_000 }).chat.completions
+      .create({ model: "sim-fast", messages: [{ role: "user", content }], max_tokens: 20 })
+      .withResponse()
+      .then(
+        ({ response }) => ({ status: 200, cost: Number(response.headers.get("x-octoroute-cost-usd")), code: undefined as string | undefined, retryAfter: null as string | null }),
+        (e: { status?: number; code?: string; headers?: Headers }) => ({ status: e.status ?? 0, cost: 0, code: e.code, retryAfter: e.headers?.get("retry-after") ?? null }),
+      );
+
+  it("holds a nearly spent budget under 20 concurrent requests, then refuses with budget_exceeded", async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(KEY_CAPPED, `concurrent ${i}`)));
+    const served = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status === 429);
+    expect(served.length + refused.length).toBe(20);
+    expect(served.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((r) => r.code === "budget_exceeded" && Number(r.retryAfter) >= 1)).toBe(true);
+    // Counted per isolate, all 20 would pass (~20 × 3e-6 USD); counted in one object, spend stays
+    // within the budget plus one request's reservation (its worst case is under 1e-5 USD here).
+    const spent = served.reduce((t, r) => t + r.cost, 0);
+    expect(spent).toBeLessThanOrEqual(CAP_USD + 1e-5);
+    expect((await ask(KEY_CAPPED, "one more")).code).toBe("budget_exceeded");
+  }, 60_000);
+
+  it("applies a key's requests-per-minute limit with Retry-After", async () => {
+    const first = [];
+    for (let i = 0; i < 3; i++) first.push(await ask(KEY_LIMITED, `limited ${i}`));
+    expect(first.map((r) => r.status)).toEqual([200, 200, 200]);
+    const fourth = await ask(KEY_LIMITED, "limited 3");
+    expect(fourth).toMatchObject({ status: 429, code: "rate_limit_exceeded" });
+    expect(Number(fourth.retryAfter)).toBeGreaterThanOrEqual(1);
+    // Another tenant is not affected.
+    expect((await ask(KEY_A, "unlimited")).status).toBe(200);
+  }, 60_000);
+
+  it("counts streamed answers when their stream ends", async () => {
+    const streamer = new OpenAI({ apiKey: KEY_STREAMER, baseURL: client.baseURL, maxRetries: 0, timeout: 20_000 });
+    let served = 0;
+    let refusal: { status?: number; code?: string } | undefined;
+    for (let i = 0; i < 30 && !refusal; i++) {
+      try {
+        const stream = await streamer.chat.completions.create({ model: "sim-fast", messages: [{ role: "user", content: `stream ${i}` }], max_tokens: 20, stream: true, stream_options: { include_usage: true } });
+        for await (const _ of stream) void _;
+        served++;
+      } catch (e) {
+        refusal = e as { status?: number; code?: string };
+      }
+    }
+    expect(refusal).toMatchObject({ status: 429, code: "budget_exceeded" });
+    expect(served).toBeGreaterThan(1);
+  }, 60_000);
+
+  it("keeps spend across a restart of the Worker (stored in the object)", async () => {
+    await worker.dispose();
+    const url = await startWorker();
+    client = new OpenAI({ apiKey: KEY_A, baseURL: new URL("/v1", url).toString(), maxRetries: 0, timeout: 20_000 });
+    // Spend is settled into storage (streamed answers included); reservations are not stored.
+    expect((await ask(KEY_CAPPED, "after restart")).code).toBe("budget_exceeded");
+    expect((await ask(KEY_STREAMER, "after restart")).code).toBe("budget_exceeded");
+    expect((await ask(KEY_A, "after restart")).status).toBe(200);
+  }, 120_000);
 });

@@ -118,8 +118,13 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   async settle(id: string, actual: Settlement): Promise<void> {
+    this.settleKnown(id, actual);
+  }
+
+  /** Settles; says whether `id` was a reservation in flight (a store that lost it may add the spend itself). */
+  settleKnown(id: string, actual: Settlement): boolean {
     const r = this.reservations.get(id);
-    if (!r) return;
+    if (!r) return false;
     this.reservations.delete(id);
     const day = utcDay(actual.now);
     for (const s of r.scopes) {
@@ -128,6 +133,24 @@ export class MemoryCounterStore implements CounterStore {
       s.days.set(day, (s.days.get(day) ?? 0) + actual.usd);
       s.tokens.adjust(r.sec, actual.tokens - r.tokens);
     }
+    return true;
+  }
+
+  /**
+   * Releases reservations taken before `beforeMs` that were never settled (for a store that
+   * outlives the gateways holding them, such as a Durable Object: an isolate that died mid-request
+   * must not hold budget forever). Their tokens stay counted in the minute they were taken.
+   */
+  expireBefore(beforeMs: number): number {
+    const sec = Math.floor(beforeMs / 1000);
+    let n = 0;
+    for (const [id, r] of this.reservations) {
+      if (r.sec >= sec) continue;
+      this.reservations.delete(id);
+      for (const s of r.scopes) s.reserved = Math.max(0, s.reserved - r.usd);
+      n++;
+    }
+    return n;
   }
 
   async addSpend(scope: string, day: string, usd: number): Promise<void> {
