@@ -8,6 +8,9 @@
  * sets a budget or limit without that binding is refused: serving it unchecked would be a
  * surprise nobody asked for.
  *
+ * With `telemetry.otlp`, spans are exported as on Node (`src/edge/span-export-fetch.ts`); metrics
+ * and `/metrics` are Node-only.
+ *
  * There are no files at the edge: a config's `priceCatalog` is served by `config/prices.yaml` as
  * bundled at deploy time (whatever file it names), and per-model `price` entries still win.
  */
@@ -16,7 +19,10 @@ import bundledPrices from "../config/prices.yaml";
 import { createApp } from "./app.js";
 import type { OctorouteConfig } from "./config/schema.js";
 import { parseConfig } from "./config/loader.js";
-import { type DurableObjectNamespaceLike, DurableObjectCounterStore, requestContext, type WaitUntil } from "./edge/durable-counter-store.js";
+import { type GatewayHooks, composeHooks } from "./api/hooks.js";
+import { type DurableObjectNamespaceLike, DurableObjectCounterStore } from "./edge/durable-counter-store.js";
+import { requestContext, type WaitUntil } from "./edge/request-context.js";
+import { edgeSpanExport } from "./edge/span-export-fetch.js";
 import { fetchHttpClient } from "./providers/http.js";
 import { buildRuntime, type Runtime } from "./runtime.js";
 import { parsePriceCatalog } from "./telemetry/price-catalog.js";
@@ -46,15 +52,17 @@ function appFor(env: WorkerEnv): ReturnType<typeof createApp> {
   const config = parseConfig(text, vars, "OCTOROUTE_CONFIG");
   const prices = config.priceCatalog ? parsePriceCatalog(parseYaml(bundledPrices), "config/prices.yaml (bundled)") : {};
   const runtime: Runtime = buildRuntime(config, fetchHttpClient((input, init) => fetch(input, init)), prices);
-  let hooks;
+  let budgets: GatewayHooks | undefined;
   if (countsSpend(config)) {
     if (!env.OCTOROUTE_COUNTERS) {
       throw new Error("the config sets budgets or rate limits, which Workers count in a Durable Object: add the OCTOROUTE_COUNTERS binding (class OctorouteCounters) as wrangler.toml does");
     }
     const store = new DurableObjectCounterStore(env.OCTOROUTE_COUNTERS, Object.keys(config.tenants), config.counters?.onUnavailable ?? "allow", (msg) => console.warn(msg));
-    hooks = { admit: budgetAdmission({ store, priceOf: (model: string) => runtime.catalog.get(model)?.price }) };
+    budgets = { admit: budgetAdmission({ store, priceOf: (model: string) => runtime.catalog.get(model)?.price }) };
   }
-  const app = createApp({ runtime: () => runtime, hooks });
+  const spans = config.telemetry && edgeSpanExport(config.telemetry, { log: (msg) => console.warn(msg) });
+  const traces: GatewayHooks | undefined = spans ? { onRequestEnd: (s) => spans.add(s, requestContext.getStore()) } : undefined;
+  const app = createApp({ runtime: () => runtime, hooks: composeHooks(budgets, traces) });
   cached = { text, counters: env.OCTOROUTE_COUNTERS, app };
   return app;
 }

@@ -6,6 +6,8 @@
  * needs Node.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -23,6 +25,10 @@ type Worker = Awaited<ReturnType<typeof import("wrangler").unstable_startWorker>
 
 let sim: SimServer;
 let worker: Worker;
+/** OTLP/HTTP receiver on loopback: every span the Worker exports. */
+let collector: Server;
+let collectorAuth: string | undefined;
+const exported: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: Array<{ key: string; value: Record<string, unknown> }> }> = [];
 let client: OpenAI;
 let config: Record<string, unknown>;
 /** Durable Object storage of the local runtime, kept across a restart of the Worker. */
@@ -45,7 +51,21 @@ async function startWorker(): Promise<string> {
 
 beforeAll(async () => {
   sim = await startSim({ port: 0 });
+  collector = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d: Buffer) => (body += d.toString("utf8")));
+    req.on("end", () => {
+      if (req.url === "/v1/traces") {
+        collectorAuth = req.headers.authorization;
+        const msg = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: typeof exported }> }> };
+        for (const r of msg.resourceSpans) for (const sc of r.scopeSpans) exported.push(...sc.spans);
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((r) => collector.listen(0, "127.0.0.1", r));
   config = baseConfig(sim.url);
+  config.telemetry = { otlp: { endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, headers: { authorization: "Bearer collector-token" } }, sampling: { ratio: 1 } };
   delete config.database; // Node-only; the Workers entry keeps no local database.
   // Short first-byte timeout, so the stall test below is quick (the others answer at once).
   const providers = config.providers as Record<string, { timeouts: Record<string, number> }>;
@@ -65,6 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.dispose();
   await sim?.close();
+  collector?.close();
   rmSync(persistDir, { recursive: true, force: true });
 });
 
@@ -124,6 +145,37 @@ describe("the gateway under workerd", () => {
     const expected = (data.usage!.prompt_tokens * 0.15 + data.usage!.completion_tokens * 0.6) / 1e6;
     expect(Number(response.headers.get("x-octoroute-cost-usd"))).toBeCloseTo(expected, 12);
   });
+
+  it("exports OTLP spans with the GenAI attributes and parent/child links, streamed requests included", async () => {
+    const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const callerSpan = "00f067aa0ba902b7";
+    const { response } = await client.chat.completions
+      .create({ model: "sim-small", messages: [{ role: "user", content: "traced at the edge" }] }, { headers: { traceparent: `00-${callerTrace}-${callerSpan}-01` } })
+      .withResponse();
+    const requestId = response.headers.get("x-request-id")!;
+    const stream = await client.chat.completions.create({ model: "sim-fast", messages: [{ role: "user", content: "streamed and traced" }], stream: true }, { headers: { "x-request-id": `edge-stream-${Date.now()}` } });
+    for await (const _ of stream) void _;
+    const attr = (span: (typeof exported)[number], key: string) => span.attributes.find((a) => a.key === key)?.value;
+    const findRoot = (id: string) => exported.find((s) => s.kind === 2 && attr(s, "octoroute.request_id")?.stringValue === id);
+    const deadline = Date.now() + 10_000;
+    while ((!findRoot(requestId) || !exported.some((s) => s.kind === 2 && String(attr(s, "octoroute.request_id")?.stringValue).startsWith("edge-stream-"))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const root = findRoot(requestId)!;
+    expect(root).toBeDefined();
+    expect(root.traceId).toBe(callerTrace);
+    expect(root.parentSpanId).toBe(callerSpan);
+    expect(attr(root, "gen_ai.operation.name")).toEqual({ stringValue: "chat" });
+    const child = exported.find((s) => s.kind === 3 && s.parentSpanId === root.spanId)!;
+    expect(child.traceId).toBe(callerTrace);
+    expect(attr(child, "gen_ai.request.model")).toEqual({ stringValue: "sim-small" });
+    expect(Number(attr(child, "gen_ai.usage.output_tokens")?.intValue)).toBeGreaterThan(0);
+    const streamed = exported.find((s) => s.kind === 2 && String(attr(s, "octoroute.request_id")?.stringValue).startsWith("edge-stream-"));
+    expect(streamed).toBeDefined();
+    // The configured export headers go with it; no prompt text and no key in any span.
+    expect(collectorAuth).toBe("Bearer collector-token");
+    const text = JSON.stringify(exported);
+    expect(text).not.toContain("traced at the edge");
+    expect(text).not.toContain(KEY_A);
+  }, 30_000);
 
   it("lists models with the tenant's key", async () => {
     const ids = (await client.models.list()).data.map((m) => m.id);

@@ -5,26 +5,18 @@
  * them. The admission code (`budgets/admission.ts`) is the same as on Node.
  *
  * A settlement is sent after the response; Workers may stop an isolate's work once its response
- * is done, so it is handed to the request's `waitUntil`, found through the AsyncLocalStorage the
- * Worker's `fetch` runs each request in (captured at acquire, which runs inside the request).
+ * is done, so it is handed to the request's `waitUntil` (`request-context.ts`), captured at
+ * acquire, which runs on the request's own async path.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { AcquireRequest, AcquireResult, CounterStore, ScopeSpend, Settlement } from "../tenants/budgets/types.js";
 import type { CounterOp } from "./counter-ops.js";
+import { keepAlive, requestContext, type WaitUntil } from "./request-context.js";
 
 /** The parts of a Durable Object namespace binding this store uses. */
 export interface DurableObjectNamespaceLike {
   idFromName(name: string): unknown;
   get(id: never): { fetch(input: string, init: RequestInit): Promise<Response> };
 }
-
-/** What a Worker's `fetch` gets as its third argument (only `waitUntil` is used). */
-export interface WaitUntil {
-  waitUntil(promise: Promise<unknown>): void;
-}
-
-/** The request being served, for handing late work to its `waitUntil`. */
-export const requestContext = new AsyncLocalStorage<WaitUntil>();
 
 export class DurableObjectCounterStore implements CounterStore {
   /** Reservations in flight: where they were taken, and whose `waitUntil` covers their settlement. */
@@ -82,11 +74,7 @@ export class DurableObjectCounterStore implements CounterStore {
     if (!p) return Promise.resolve();
     this.pending.delete(id);
     const done = this.call<unknown>(p.tenant, { op: "settle", id, actual, scopes: p.scopes }).then(() => undefined);
-    try {
-      p.ctx?.waitUntil(done.catch(() => {}));
-    } catch {
-      /* the request's context has ended; the call still runs as long as the isolate does */
-    }
+    keepAlive(done.catch(() => {}), p.ctx);
     return done;
   }
 

@@ -8,14 +8,12 @@
  * Batching follows the SDK's BatchSpanProcessor defaults as configured before: a batch every
  * second or every 512 spans, at most 8,192 spans waiting (more are dropped and counted).
  */
-import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { OTLPExporterBase } from "@opentelemetry/otlp-exporter-base";
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from "@opentelemetry/otlp-exporter-base/node-http";
 import type { Resource } from "@opentelemetry/resources";
-import { SamplingDecision, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import type { RequestSummary } from "../../api/hooks.js";
-import { randomHex } from "../../random-hex.js";
-import { attributesJson, exportRequestJson, requestSpans } from "./span-json.js";
+import { attributesJson, exportRequestJson } from "./span-json.js";
+import { spanSampler } from "./span-sampling.js";
 
 export interface SpanExportOptions {
   url: string;
@@ -63,7 +61,7 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
     undefined,
   );
   const exporter = new OTLPExporterBase<string[]>(delegate);
-  const sampler = opts.ratio >= 1 ? undefined : new TraceIdRatioBasedSampler(opts.ratio);
+  const sample = spanSampler(opts.ratio);
   const delayMs = opts.scheduledDelayMs ?? 1000;
   const maxBatch = opts.maxBatchSpans ?? 512;
   const maxQueue = opts.maxQueueSpans ?? 8192;
@@ -74,7 +72,6 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
   let dropped = 0;
   let lastDropLog = 0;
   let stopped = false;
-  const ids = { traceId: "", newSpanId: () => randomHex(8) };
 
   const exportBatch = (batch: string[]): void => {
     const done = new Promise<void>((resolve) => exporter.export(batch, () => resolve()));
@@ -90,17 +87,8 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
   return {
     add(s) {
       if (stopped) return;
-      // Parent-based, as the SDK's ParentBasedSampler: a caller's trace is followed as the caller
-      // decided (its sampled flag); a trace of our own is sampled by ratio on its id.
-      const parent = s.traceParent;
-      if (parent) {
-        if (!parent.sampled) return;
-        ids.traceId = parent.traceId;
-      } else {
-        ids.traceId = randomHex(16);
-        if (sampler && sampler.shouldSample(ROOT_CONTEXT, ids.traceId).decision !== SamplingDecision.RECORD_AND_SAMPLED) return;
-      }
-      const spans = requestSpans(s, ids);
+      const spans = sample(s);
+      if (!spans) return;
       if (queue.length + spans.length > maxQueue) {
         dropped += spans.length;
         if (opts.log && Date.now() - lastDropLog >= 60_000) {
