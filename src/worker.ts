@@ -8,6 +8,9 @@
  * sets a budget or limit without that binding is refused: serving it unchecked would be a
  * surprise nobody asked for.
  *
+ * With an `OCTOROUTE_LEDGER` D1 binding, the usage ledger and `/v1/usage` work as on Node
+ * (`src/edge/d1-ledger.ts`).
+ *
  * With `telemetry.otlp`, spans are exported as on Node (`src/edge/span-export-fetch.ts`); metrics
  * and `/metrics` are Node-only.
  *
@@ -21,8 +24,13 @@ import type { OctorouteConfig } from "./config/schema.js";
 import { parseConfig } from "./config/loader.js";
 import { type GatewayHooks, composeHooks } from "./api/hooks.js";
 import { type DurableObjectNamespaceLike, DurableObjectCounterStore } from "./edge/durable-counter-store.js";
-import { requestContext, type WaitUntil } from "./edge/request-context.js";
+import { keepAlive, requestContext, type WaitUntil } from "./edge/request-context.js";
 import { edgeSpanExport } from "./edge/span-export-fetch.js";
+import { D1Ledger, type D1DatabaseLike } from "./edge/d1-ledger.js";
+import { ledgerSchema } from "./config/telemetry.js";
+import { Ledger } from "./telemetry/ledger/ledger.js";
+import { usageApi } from "./api/usage.js";
+import type { GatewayPlugin } from "./app.js";
 import { fetchHttpClient } from "./providers/http.js";
 import { buildRuntime, type Runtime } from "./runtime.js";
 import { parsePriceCatalog } from "./telemetry/price-catalog.js";
@@ -33,10 +41,11 @@ export { OctorouteCounters } from "./edge/counters-object.js";
 interface WorkerEnv {
   OCTOROUTE_CONFIG?: string;
   OCTOROUTE_COUNTERS?: DurableObjectNamespaceLike;
+  OCTOROUTE_LEDGER?: D1DatabaseLike;
   [binding: string]: unknown;
 }
 
-let cached: { text: string; counters: unknown; app: ReturnType<typeof createApp> } | undefined;
+let cached: { text: string; counters: unknown; ledger: unknown; app: ReturnType<typeof createApp> } | undefined;
 
 /** Whether any tenant or key has a budget or a rate limit. */
 function countsSpend(config: OctorouteConfig): boolean {
@@ -46,25 +55,54 @@ function countsSpend(config: OctorouteConfig): boolean {
 function appFor(env: WorkerEnv): ReturnType<typeof createApp> {
   const text = env.OCTOROUTE_CONFIG;
   if (!text) throw new Error("OCTOROUTE_CONFIG binding is not set (put the config YAML/JSON in a var or secret)");
-  if (cached?.text === text && cached.counters === env.OCTOROUTE_COUNTERS) return cached.app;
+  if (cached?.text === text && cached.counters === env.OCTOROUTE_COUNTERS && cached.ledger === env.OCTOROUTE_LEDGER) return cached.app;
   const vars: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === "string") vars[k] = v;
   const config = parseConfig(text, vars, "OCTOROUTE_CONFIG");
   const prices = config.priceCatalog ? parsePriceCatalog(parseYaml(bundledPrices), "config/prices.yaml (bundled)") : {};
   const runtime: Runtime = buildRuntime(config, fetchHttpClient((input, init) => fetch(input, init)), prices);
   let budgets: GatewayHooks | undefined;
+  let store: DurableObjectCounterStore | undefined;
   if (countsSpend(config)) {
     if (!env.OCTOROUTE_COUNTERS) {
       throw new Error("the config sets budgets or rate limits, which Workers count in a Durable Object: add the OCTOROUTE_COUNTERS binding (class OctorouteCounters) as wrangler.toml does");
     }
-    const store = new DurableObjectCounterStore(env.OCTOROUTE_COUNTERS, Object.keys(config.tenants), config.counters?.onUnavailable ?? "allow", (msg) => console.warn(msg));
+    store = new DurableObjectCounterStore(env.OCTOROUTE_COUNTERS, Object.keys(config.tenants), config.counters?.onUnavailable ?? "allow", (msg) => console.warn(msg));
     budgets = { admit: budgetAdmission({ store, priceOf: (model: string) => runtime.catalog.get(model)?.price }) };
   }
   const spans = config.telemetry && edgeSpanExport(config.telemetry, { log: (msg) => console.warn(msg) });
   const traces: GatewayHooks | undefined = spans ? { onRequestEnd: (s) => spans.add(s, requestContext.getStore()) } : undefined;
-  const app = createApp({ runtime: () => runtime, hooks: composeHooks(budgets, traces) });
-  cached = { text, counters: env.OCTOROUTE_COUNTERS, app };
+  const { hooks: ledgerHooks, plugins } = edgeLedger(config, env.OCTOROUTE_LEDGER, store);
+  const app = createApp({ runtime: () => runtime, hooks: composeHooks(budgets, traces, ledgerHooks), plugins });
+  cached = { text, counters: env.OCTOROUTE_COUNTERS, ledger: env.OCTOROUTE_LEDGER, app };
   return app;
+}
+
+/**
+ * The usage ledger in the `OCTOROUTE_LEDGER` D1 binding, when there is one (and `ledger.enabled`
+ * is not false): each request's rows are written when it ends, handed to its `waitUntil` (rows of
+ * requests that end together go in one batch), and `/v1/usage` is served from it. Retention runs
+ * after a request at most every `ledger.retentionIntervalMs`. `ledger.url` and `ledger.path` are
+ * Node-only.
+ */
+function edgeLedger(config: OctorouteConfig, db: D1DatabaseLike | undefined, store: DurableObjectCounterStore | undefined): { hooks?: GatewayHooks; plugins: GatewayPlugin[] } {
+  const lc = ledgerSchema.parse(config.ledger ?? {});
+  if (!db || !lc.enabled) return { plugins: [] };
+  const ledger = new Ledger(new D1Ledger(db), { onError: (err) => console.warn(`ledger (d1) write failed, rows kept for retry: ${(err as Error).message}`) });
+  let lastCleanup = 0;
+  const hooks: GatewayHooks = {
+    onRequestEnd(summary) {
+      ledger.record(summary);
+      const ctx = requestContext.getStore();
+      keepAlive(ledger.flush(), ctx);
+      if (lc.retentionDays !== undefined && Date.now() - lastCleanup >= lc.retentionIntervalMs) {
+        lastCleanup = Date.now();
+        const before = Date.now() - lc.retentionDays * 86_400_000;
+        keepAlive(ledger.backend.deleteBefore(before).catch(() => 0), ctx);
+      }
+    },
+  };
+  return { hooks, plugins: [usageApi({ ledger, spend: store && ((scope, now) => store.spend(scope, now)) })] };
 }
 
 export default {

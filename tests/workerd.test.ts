@@ -14,7 +14,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimServer, startSim } from "../src/sim/server.js";
 import { sha256Hex } from "../src/tenants/keys.js";
-import { baseConfig, KEY_A, KEY_B } from "./helpers/stack.js";
+import { ADMIN_KEY, baseConfig, KEY_A, KEY_B } from "./helpers/stack.js";
 
 // Wrangler must never phone home from a test.
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -43,7 +43,8 @@ async function startWorker(): Promise<string> {
   const { unstable_startWorker } = await import("wrangler");
   worker = await unstable_startWorker({
     config: "wrangler.toml",
-    bindings: { OCTOROUTE_CONFIG: { type: "plain_text", value: JSON.stringify(config) } },
+    // A local D1 database (kept in persistDir) for the usage ledger.
+    bindings: { OCTOROUTE_CONFIG: { type: "plain_text", value: JSON.stringify(config) }, OCTOROUTE_LEDGER: { type: "d1", database_id: "octoroute-workerd-test" } as never },
     dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, remote: false, persist: persistDir, watch: false, logLevel: "error" },
   });
   return (await worker.url).toString();
@@ -245,4 +246,43 @@ describe("budgets and rate limits under workerd (Durable Object counters)", () =
     expect((await ask(KEY_STREAMER, "after restart")).code).toBe("budget_exceeded");
     expect((await ask(KEY_A, "after restart")).status).toBe(200);
   }, 120_000);
+});
+
+describe("usage ledger under workerd (D1)", () => {
+  const usage = async (key: string, query: string) => {
+    const res = await fetch(new URL(`/v1/usage?${query}`, client.baseURL.replace(/\/v1$/, "")), { headers: { authorization: `Bearer ${key}` } });
+    return { status: res.status, body: (await res.json()) as { totals: { requests: number; cost_usd: number; input_tokens: number; output_tokens: number }; data: Array<{ group: Record<string, string>; requests: number; cost_usd: number }> } };
+  };
+
+  it("writes a row per request, serves /v1/usage from it, and keeps tenants apart", async () => {
+    const before = (await usage(KEY_B, "group_by=tenant")).body.totals;
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        new OpenAI({ apiKey: KEY_B, baseURL: client.baseURL, maxRetries: 0 }).chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: `ledger ${i}` }] }).withResponse(),
+      ),
+    );
+    const cost = results.reduce((t, r) => t + Number(r.response.headers.get("x-octoroute-cost-usd")), 0);
+    const tokens = results.reduce((t, r) => t + r.data.usage!.prompt_tokens, 0);
+    // Rows are written after each response; wait until all five are there.
+    let after = before;
+    for (let i = 0; i < 50 && after.requests < before.requests + 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = (await usage(KEY_B, "group_by=tenant")).body.totals;
+    }
+    expect(after.requests - before.requests).toBe(5);
+    expect(after.cost_usd - before.cost_usd).toBeCloseTo(cost, 9);
+    expect(after.input_tokens - before.input_tokens).toBe(tokens);
+    // A tenant key sees only its own tenant; another tenant's is refused.
+    const own = await usage(KEY_B, "group_by=tenant");
+    expect(own.body.data.map((g) => g.group.tenant)).toEqual(["team-b"]);
+    expect((await usage(KEY_B, "tenant=team-a")).status).toBe(403);
+    // team-a's own view has its requests from the tests above, and none of team-b's.
+    const a = await usage(KEY_A, "group_by=tenant");
+    expect(a.body.data.map((g) => g.group.tenant)).toEqual(["team-a"]);
+    expect(a.body.totals.requests).toBeGreaterThan(0);
+    // The admin key sees every tenant, and the groups add up to the total.
+    const all = await usage(ADMIN_KEY, "group_by=tenant");
+    expect(all.body.data.map((g) => g.group.tenant)).toEqual(expect.arrayContaining(["team-a", "team-b", "capped", "limited", "streamer"]));
+    expect(all.body.data.reduce((t, g) => t + g.requests, 0)).toBe(all.body.totals.requests);
+  }, 30_000);
 });
