@@ -5,11 +5,11 @@
  * SDK then chats through it, streamed and not — proof that nothing reachable from `src/app.ts`
  * needs Node.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimServer, startSim } from "../src/sim/server.js";
@@ -285,4 +285,29 @@ describe("usage ledger under workerd (D1)", () => {
     expect(all.body.data.map((g) => g.group.tenant)).toEqual(expect.arrayContaining(["team-a", "team-b", "capped", "limited", "streamer"]));
     expect(all.body.data.reduce((t, g) => t + g.requests, 0)).toBe(all.body.totals.requests);
   }, 30_000);
+});
+
+describe("a Worker without the counters binding", () => {
+  it("refuses a config with budgets (500 config_error naming the binding) instead of serving it unchecked", async () => {
+    // wrangler.toml without its Durable Object: the same entry and text rules, nothing else.
+    const dir = mkdtempSync(join(tmpdir(), "octoroute-workerd-nodo-"));
+    const toml = join(dir, "wrangler.toml");
+    writeFileSync(toml, [`name = "octoroute-nodo"`, `main = ${JSON.stringify(resolve("src/worker.ts"))}`, `compatibility_date = "2025-09-01"`, `compatibility_flags = ["nodejs_compat"]`, `[[rules]]`, `type = "Text"`, `globs = ["**/*.yaml"]`, `fallthrough = true`].join("\n"));
+    const { unstable_startWorker } = await import("wrangler");
+    const bare = await unstable_startWorker({
+      config: toml,
+      bindings: { OCTOROUTE_CONFIG: { type: "plain_text", value: JSON.stringify(config) } },
+      dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, remote: false, persist: false, watch: false, logLevel: "error" },
+    });
+    try {
+      const res = await fetch(new URL("/v1/models", await bare.url), { headers: { authorization: `Bearer ${KEY_A}` } });
+      expect(res.status).toBe(500);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("config_error");
+      expect(body.error.message).toContain("OCTOROUTE_COUNTERS");
+    } finally {
+      await bare.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
