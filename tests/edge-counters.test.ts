@@ -71,9 +71,11 @@ describe("OctorouteCounters (Durable Object)", () => {
     expect(await counters.apply({ op: "spend", scope: "tenant:acme", now: Date.now() })).toMatchObject({ month: 0.25 });
   });
 
-  it("answers a malformed body with 400", async () => {
+  it("answers a malformed body or an unknown operation with 400", async () => {
     const { state } = storage();
-    const res = await new OctorouteCounters(state).fetch(new Request("https://x/op", { method: "POST", body: "{" }));
-    expect(res.status).toBe(400);
+    const counters = new OctorouteCounters(state);
+    expect((await counters.fetch(new Request("https://x/op", { method: "POST", body: "{" }))).status).toBe(400);
+    expect((await counters.fetch(new Request("https://x/op", { method: "POST", body: JSON.stringify({ op: "reset" }) }))).status).toBe(400);
+    expect((await counters.fetch(new Request("https://x/op", { method: "POST", body: "null" }))).status).toBe(400);
   });
 });

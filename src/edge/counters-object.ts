@@ -31,6 +31,8 @@ export interface DurableObjectStateLike {
  */
 const RESERVATION_TTL_MS = 30 * 60_000;
 
+const OPS = new Set<unknown>(["acquire", "settle", "addSpend", "spend"] satisfies Array<CounterOp["op"]>);
+
 export class OctorouteCounters {
   private readonly store = new MemoryCounterStore();
   /** USD per `spendKey(scope, day)`, as stored. */
@@ -70,6 +72,7 @@ export class OctorouteCounters {
     } catch {
       return Response.json({ error: "expected a JSON counter operation" }, { status: 400 });
     }
+    if (!OPS.has(op?.op)) return Response.json({ error: "unknown counter operation" }, { status: 400 });
     return Response.json(await this.apply(op));
   }
 
@@ -98,8 +101,6 @@ export class OctorouteCounters {
       }
       case "spend":
         return this.store.spend(op.scope, op.now);
-      default:
-        return { error: `unknown counter operation ${JSON.stringify((op as { op?: unknown }).op)}` };
     }
   }
 
