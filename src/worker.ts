@@ -14,6 +14,9 @@
  * With `telemetry.otlp`, spans are exported as on Node (`src/edge/span-export-fetch.ts`); metrics
  * and `/metrics` are Node-only.
  *
+ * Router artifacts named by path are read from the `OCTOROUTE_FILES` static-assets binding (the
+ * `config/` directory, `src/edge/router-artifacts.ts`).
+ *
  * There are no files at the edge: a config's `priceCatalog` is served by `config/prices.yaml` as
  * bundled at deploy time (whatever file it names), and per-model `price` entries still win.
  */
@@ -26,6 +29,8 @@ import { type GatewayHooks, composeHooks } from "./api/hooks.js";
 import { type DurableObjectNamespaceLike, DurableObjectCounterStore } from "./edge/durable-counter-store.js";
 import { keepAlive, requestContext, type WaitUntil } from "./edge/request-context.js";
 import { edgeSpanExport } from "./edge/span-export-fetch.js";
+import { type FilesLike, loadEdgeArtifacts } from "./edge/router-artifacts.js";
+import { prepareRouters } from "./router/registry.js";
 import { D1Ledger, type D1DatabaseLike } from "./edge/d1-ledger.js";
 import { ledgerSchema } from "./config/telemetry.js";
 import { Ledger } from "./telemetry/ledger/ledger.js";
@@ -42,25 +47,43 @@ interface WorkerEnv {
   OCTOROUTE_CONFIG?: string;
   OCTOROUTE_COUNTERS?: DurableObjectNamespaceLike;
   OCTOROUTE_LEDGER?: D1DatabaseLike;
+  OCTOROUTE_FILES?: FilesLike;
   [binding: string]: unknown;
 }
 
-let cached: { text: string; counters: unknown; ledger: unknown; app: ReturnType<typeof createApp> } | undefined;
+type App = ReturnType<typeof createApp>;
+
+/** The app of this isolate, built once per config text and bindings (concurrent first requests share the build). */
+let cached: { text: string; counters: unknown; ledger: unknown; app: Promise<App> } | undefined;
 
 /** Whether any tenant or key has a budget or a rate limit. */
 function countsSpend(config: OctorouteConfig): boolean {
   return Object.values(config.tenants).some((t) => t.budget !== undefined || t.limits !== undefined || t.keys.some((k) => typeof k !== "string" && (k.budget !== undefined || k.limits !== undefined)));
 }
 
-function appFor(env: WorkerEnv): ReturnType<typeof createApp> {
+function appFor(env: WorkerEnv): Promise<App> {
   const text = env.OCTOROUTE_CONFIG;
-  if (!text) throw new Error("OCTOROUTE_CONFIG binding is not set (put the config YAML/JSON in a var or secret)");
+  if (!text) return Promise.reject(new Error("OCTOROUTE_CONFIG binding is not set (put the config YAML/JSON in a var or secret)"));
   if (cached?.text === text && cached.counters === env.OCTOROUTE_COUNTERS && cached.ledger === env.OCTOROUTE_LEDGER) return cached.app;
+  const app = buildApp(text, env);
+  cached = { text, counters: env.OCTOROUTE_COUNTERS, ledger: env.OCTOROUTE_LEDGER, app };
+  // A failed build is not kept: the next request tries again (an asset may have been missing briefly).
+  app.catch(() => {
+    if (cached?.app === app) cached = undefined;
+  });
+  return app;
+}
+
+async function buildApp(text: string, env: WorkerEnv): Promise<App> {
   const vars: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === "string") vars[k] = v;
   const config = parseConfig(text, vars, "OCTOROUTE_CONFIG");
+  const problems = await loadEdgeArtifacts(config, env.OCTOROUTE_FILES);
+  if (problems.length) throw new Error(`invalid routes: ${problems.join("; ")}`);
   const prices = config.priceCatalog ? parsePriceCatalog(parseYaml(bundledPrices), "config/prices.yaml (bundled)") : {};
   const runtime: Runtime = buildRuntime(config, fetchHttpClient((input, init) => fetch(input, init)), prices);
+  // Every router is built now, so a malformed artifact fails the load, not a request on its route.
+  prepareRouters(runtime);
   let budgets: GatewayHooks | undefined;
   let store: DurableObjectCounterStore | undefined;
   if (countsSpend(config)) {
@@ -73,9 +96,7 @@ function appFor(env: WorkerEnv): ReturnType<typeof createApp> {
   const spans = config.telemetry && edgeSpanExport(config.telemetry, { log: (msg) => console.warn(msg) });
   const traces: GatewayHooks | undefined = spans ? { onRequestEnd: (s) => spans.add(s, requestContext.getStore()) } : undefined;
   const { hooks: ledgerHooks, plugins } = edgeLedger(config, env.OCTOROUTE_LEDGER, store);
-  const app = createApp({ runtime: () => runtime, hooks: composeHooks(budgets, traces, ledgerHooks), plugins });
-  cached = { text, counters: env.OCTOROUTE_COUNTERS, ledger: env.OCTOROUTE_LEDGER, app };
-  return app;
+  return createApp({ runtime: () => runtime, hooks: composeHooks(budgets, traces, ledgerHooks), plugins });
 }
 
 /**
@@ -106,13 +127,14 @@ function edgeLedger(config: OctorouteConfig, db: D1DatabaseLike | undefined, sto
 }
 
 export default {
-  fetch(request: Request, env: WorkerEnv, ctx: WaitUntil): Response | Promise<Response> {
+  async fetch(request: Request, env: WorkerEnv, ctx: WaitUntil): Promise<Response> {
+    let app: App;
     try {
-      const app = appFor(env);
-      return requestContext.run(ctx, () => app.fetch(request, env, ctx as never));
+      app = await appFor(env);
     } catch (err) {
       const message = `Gateway misconfigured: ${(err as Error).message}`;
       return Response.json({ error: { message, type: "server_error", param: null, code: "config_error" } }, { status: 500 });
     }
+    return requestContext.run(ctx, () => app.fetch(request, env, ctx as never));
   },
 };

@@ -71,6 +71,13 @@ beforeAll(async () => {
   // Short first-byte timeout, so the stall test below is quick (the others answer at once).
   const providers = config.providers as Record<string, { timeouts: Record<string, number> }>;
   providers.sim!.timeouts = { ...providers.sim!.timeouts, firstByteMs: 400 };
+  // A trained router whose artifact is named by path, as in the example config (read from the
+  // OCTOROUTE_FILES assets, which wrangler.toml uploads from config/).
+  (config.routes as Record<string, unknown>).auto = {
+    router: { type: "classifier", artifact: "routers/mmlu-classifier.json", labels: { strong: "sim-large", weak: "sim-small" }, quality: 0.3 },
+    candidates: ["sim-small", "sim-large"],
+    default: "sim-small",
+  };
   // A model priced only by the catalog, which the Worker bundles (config/prices.yaml).
   config.priceCatalog = "prices.yaml";
   (config.models as Record<string, unknown>)["gpt-4o-mini"] = { provider: "sim", upstreamModel: "sim-small" };
@@ -140,6 +147,17 @@ describe("the gateway under workerd", () => {
       expect(Date.now() - started).toBeLessThan(10_000);
     }
   }, 30_000);
+
+  it("routes with a trained classifier whose artifact is a path (read from the assets binding)", async () => {
+    const hard = "Prove that the set of prime numbers is infinite, and derive a bound on the n-th prime from your argument.";
+    const { data, response } = await client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: hard }] }).withResponse();
+    expect(response.headers.get("x-octoroute-route")).toBe("auto");
+    expect(response.headers.get("x-octoroute-route-reason")).toMatch(/^classifier: /);
+    expect(["sim-small", "sim-large"]).toContain(data.model);
+    // The artifact is not served to clients.
+    const leak = await fetch(new URL("/routers/mmlu-classifier.json", client.baseURL.replace(/\/v1$/, "")));
+    expect(leak.status).not.toBe(200);
+  });
 
   it("prices a model from the bundled price catalog (there are no files at the edge)", async () => {
     const { data, response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "priced by the catalog" }] }).withResponse();
@@ -287,27 +305,41 @@ describe("usage ledger under workerd (D1)", () => {
   }, 30_000);
 });
 
-describe("a Worker without the counters binding", () => {
-  it("refuses a config with budgets (500 config_error naming the binding) instead of serving it unchecked", async () => {
-    // wrangler.toml without its Durable Object: the same entry and text rules, nothing else.
-    const dir = mkdtempSync(join(tmpdir(), "octoroute-workerd-nodo-"));
+describe("a Worker without the counters and files bindings", () => {
+  /** Starts the entry under a wrangler.toml with neither binding and returns its answer to one request. */
+  async function answerWithout(cfg: Record<string, unknown>): Promise<{ status: number; code: string; message: string }> {
+    // wrangler.toml without its Durable Object and assets: the same entry and text rules.
+    const dir = mkdtempSync(join(tmpdir(), "octoroute-workerd-bare-"));
     const toml = join(dir, "wrangler.toml");
-    writeFileSync(toml, [`name = "octoroute-nodo"`, `main = ${JSON.stringify(resolve("src/worker.ts"))}`, `compatibility_date = "2025-09-01"`, `compatibility_flags = ["nodejs_compat"]`, `[[rules]]`, `type = "Text"`, `globs = ["**/*.yaml"]`, `fallthrough = true`].join("\n"));
+    writeFileSync(toml, [`name = "octoroute-bare"`, `main = ${JSON.stringify(resolve("src/worker.ts"))}`, `compatibility_date = "2025-09-01"`, `compatibility_flags = ["nodejs_compat"]`, `[[rules]]`, `type = "Text"`, `globs = ["**/*.yaml"]`, `fallthrough = true`].join("\n"));
     const { unstable_startWorker } = await import("wrangler");
     const bare = await unstable_startWorker({
       config: toml,
-      bindings: { OCTOROUTE_CONFIG: { type: "plain_text", value: JSON.stringify(config) } },
+      bindings: { OCTOROUTE_CONFIG: { type: "plain_text", value: JSON.stringify(cfg) } },
       dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, remote: false, persist: false, watch: false, logLevel: "error" },
     });
     try {
       const res = await fetch(new URL("/v1/models", await bare.url), { headers: { authorization: `Bearer ${KEY_A}` } });
-      expect(res.status).toBe(500);
       const body = (await res.json()) as { error: { code: string; message: string } };
-      expect(body.error.code).toBe("config_error");
-      expect(body.error.message).toContain("OCTOROUTE_COUNTERS");
+      return { status: res.status, ...body.error };
     } finally {
       await bare.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it("refuses a config with budgets (500 config_error naming the binding) instead of serving it unchecked", async () => {
+    const { auto: _, ...routes } = config.routes as Record<string, unknown>;
+    const answer = await answerWithout({ ...config, routes });
+    expect(answer).toMatchObject({ status: 500, code: "config_error" });
+    expect(answer.message).toContain("OCTOROUTE_COUNTERS");
+  }, 120_000);
+
+  it("refuses a route whose artifact is a path it cannot read, naming the route and the binding", async () => {
+    const tenants = Object.fromEntries(Object.entries(config.tenants as Record<string, unknown>).filter(([t]) => t.startsWith("team-")));
+    const answer = await answerWithout({ ...config, tenants });
+    expect(answer).toMatchObject({ status: 500, code: "config_error" });
+    expect(answer.message).toContain("routes.auto.router.artifact");
+    expect(answer.message).toContain("OCTOROUTE_FILES");
   }, 120_000);
 });
