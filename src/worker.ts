@@ -8,8 +8,9 @@
  * sets a budget or limit without that binding is refused: serving it unchecked would be a
  * surprise nobody asked for.
  *
- * With an `OCTOROUTE_LEDGER` D1 binding, the usage ledger and `/v1/usage` work as on Node
- * (`src/edge/d1-ledger.ts`).
+ * With an `OCTOROUTE_DB` D1 binding, the usage ledger and `/v1/usage` work as on Node
+ * (`src/edge/d1-ledger.ts`), and `/v1/responses` keeps conversations there
+ * (`src/edge/d1-response-store.ts`); without it, stored responses live in each isolate's memory.
  *
  * With `telemetry.otlp`, spans are exported as on Node (`src/edge/span-export-fetch.ts`); metrics
  * and `/metrics` are Node-only.
@@ -32,6 +33,7 @@ import { edgeSpanExport } from "./edge/span-export-fetch.js";
 import { type FilesLike, loadEdgeArtifacts } from "./edge/router-artifacts.js";
 import { prepareRouters } from "./router/registry.js";
 import { D1Ledger, type D1DatabaseLike } from "./edge/d1-ledger.js";
+import { D1ResponseStore } from "./edge/d1-response-store.js";
 import { ledgerSchema } from "./config/telemetry.js";
 import { Ledger } from "./telemetry/ledger/ledger.js";
 import { usageApi } from "./api/usage.js";
@@ -46,7 +48,7 @@ export { OctorouteCounters } from "./edge/counters-object.js";
 interface WorkerEnv {
   OCTOROUTE_CONFIG?: string;
   OCTOROUTE_COUNTERS?: DurableObjectNamespaceLike;
-  OCTOROUTE_LEDGER?: D1DatabaseLike;
+  OCTOROUTE_DB?: D1DatabaseLike;
   OCTOROUTE_FILES?: FilesLike;
   [binding: string]: unknown;
 }
@@ -64,9 +66,9 @@ function countsSpend(config: OctorouteConfig): boolean {
 function appFor(env: WorkerEnv): Promise<App> {
   const text = env.OCTOROUTE_CONFIG;
   if (!text) return Promise.reject(new Error("OCTOROUTE_CONFIG binding is not set (put the config YAML/JSON in a var or secret)"));
-  if (cached?.text === text && cached.counters === env.OCTOROUTE_COUNTERS && cached.ledger === env.OCTOROUTE_LEDGER) return cached.app;
+  if (cached?.text === text && cached.counters === env.OCTOROUTE_COUNTERS && cached.ledger === env.OCTOROUTE_DB) return cached.app;
   const app = buildApp(text, env);
-  cached = { text, counters: env.OCTOROUTE_COUNTERS, ledger: env.OCTOROUTE_LEDGER, app };
+  cached = { text, counters: env.OCTOROUTE_COUNTERS, ledger: env.OCTOROUTE_DB, app };
   // A failed build is not kept: the next request tries again (an asset may have been missing briefly).
   app.catch(() => {
     if (cached?.app === app) cached = undefined;
@@ -95,12 +97,15 @@ async function buildApp(text: string, env: WorkerEnv): Promise<App> {
   }
   const spans = config.telemetry && edgeSpanExport(config.telemetry, { log: (msg) => console.warn(msg) });
   const traces: GatewayHooks | undefined = spans ? { onRequestEnd: (s) => spans.add(s, requestContext.getStore()) } : undefined;
-  const { hooks: ledgerHooks, plugins } = edgeLedger(config, env.OCTOROUTE_LEDGER, store);
-  return createApp({ runtime: () => runtime, hooks: composeHooks(budgets, traces, ledgerHooks), plugins });
+  const { hooks: ledgerHooks, plugins } = edgeLedger(config, env.OCTOROUTE_DB, store);
+  // Stored responses: in D1 when there is one (isolates share no memory), else in this isolate.
+  const db = env.OCTOROUTE_DB;
+  const responseStore = db && config.responses.storage !== "memory" ? new D1ResponseStore(db) : undefined;
+  return createApp({ runtime: () => runtime, hooks: composeHooks(budgets, traces, ledgerHooks), plugins, responseStore });
 }
 
 /**
- * The usage ledger in the `OCTOROUTE_LEDGER` D1 binding, when there is one (and `ledger.enabled`
+ * The usage ledger in the `OCTOROUTE_DB` D1 binding, when there is one (and `ledger.enabled`
  * is not false): each request's rows are written when it ends, handed to its `waitUntil` (rows of
  * requests that end together go in one batch), and `/v1/usage` is served from it. Retention runs
  * after a request at most every `ledger.retentionIntervalMs`. `ledger.url` and `ledger.path` are

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type D1DatabaseLike, D1Ledger } from "../src/edge/d1-ledger.js";
+import { D1ResponseStore } from "../src/edge/d1-response-store.js";
+import type { StoredResponse } from "../src/api/responses/store.js";
 import { closeDatabase, openDatabase } from "../src/node/database.js";
 import { SqliteLedger } from "../src/telemetry/ledger/sqlite.js";
 import type { CallRow, RequestRow, UsageQuery } from "../src/telemetry/ledger/types.js";
@@ -16,6 +18,7 @@ import type { CallRow, RequestRow, UsageQuery } from "../src/telemetry/ledger/ty
 const path = join(mkdtempSync(join(tmpdir(), "octoroute-d1-ledger-")), "ledger.db");
 let mf: Miniflare;
 let d1: D1Ledger;
+let db: D1DatabaseLike;
 let sqlite: SqliteLedger;
 
 const T0 = Date.UTC(2026, 10, 28, 10);
@@ -49,7 +52,8 @@ function rows(): { requests: RequestRow[]; calls: CallRow[] } {
 
 beforeAll(async () => {
   mf = new Miniflare({ modules: true, script: "export default { fetch() { return new Response(null) } }", d1Databases: { LEDGER: "octoroute-d1-ledger-test" } });
-  d1 = new D1Ledger((await mf.getD1Database("LEDGER")) as unknown as D1DatabaseLike);
+  db = (await mf.getD1Database("LEDGER")) as unknown as D1DatabaseLike;
+  d1 = new D1Ledger(db);
   sqlite = new SqliteLedger(openDatabase(path));
   await sqlite.init();
   const { requests, calls } = rows();
@@ -97,5 +101,27 @@ describe("D1 ledger", () => {
     const deleted = await d1.deleteBefore(cutoff);
     expect(deleted).toBe(60 + 120);
     expect(await d1.counts()).toEqual({ requests: 60, calls: 120 });
+  });
+});
+
+describe("D1 response store", () => {
+  const record = (id: string, tenant: string, expiresAt: number | null): StoredResponse =>
+    ({ id, tenant, createdAt: 1, expiresAt, response: { id, object: "response", output: [{ type: "message", content: [{ type: "output_text", text: `answer of ${id}` }] }] }, input: [{ role: "user", content: `question of ${id} — ünïcode ✓` }], instructions: "be brief" }) as unknown as StoredResponse;
+
+  it("keeps, finds per tenant, deletes and expires responses", async () => {
+    let now = 1_000_000;
+    const store = new D1ResponseStore(db, () => now);
+    await store.put(record("resp_1", "team-a", null));
+    await store.put(record("resp_2", "team-a", now + 1000));
+    expect(await store.get("team-a", "resp_1")).toEqual(record("resp_1", "team-a", null));
+    expect(await store.get("team-b", "resp_1")).toBeNull();
+    // A second store (another isolate) sees the same rows.
+    expect((await new D1ResponseStore(db, () => now).get("team-a", "resp_2"))?.instructions).toBe("be brief");
+    now += 2000;
+    expect(await store.get("team-a", "resp_2")).toBeNull();
+    expect(await store.purgeExpired()).toBe(1);
+    expect(await store.delete("team-b", "resp_1")).toBe(false);
+    expect(await store.delete("team-a", "resp_1")).toBe(true);
+    expect(await store.get("team-a", "resp_1")).toBeNull();
   });
 });

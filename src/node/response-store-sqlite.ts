@@ -12,6 +12,7 @@
 import type { Statement } from "node-sqlite3-wasm";
 import { MemoryResponseStore } from "../api/responses/memory-store.js";
 import type { ResponseStore, StoredResponse } from "../api/responses/store.js";
+import { DELETE_RESPONSE, fromResponseRow, RESPONSES_DDL, type ResponseRow, SELECT_RESPONSE, SWEEP_RESPONSES, UPSERT_RESPONSE, upsertParams } from "../api/responses/store-sql.js";
 import type { OctorouteConfig } from "../config/schema.js";
 import { type Database, openDatabase, transaction } from "./database.js";
 
@@ -20,7 +21,6 @@ const SWEEP_EVERY_MS = 60_000;
 /** How long a write may wait to join a batch. */
 const FLUSH_AFTER_MS = 5;
 
-type Row = { created_at: number; expires_at: number | null; body: string };
 /** A pending delete. */
 type Tombstone = { tenant: string; id: string; deleted: true };
 
@@ -36,18 +36,10 @@ export class SqliteResponseStore implements ResponseStore {
     private readonly db: Database,
     private readonly now: () => number = Date.now,
   ) {
-    db.exec(`CREATE TABLE IF NOT EXISTS responses (
-      tenant TEXT NOT NULL,
-      id TEXT NOT NULL,
-      created_at INTEGER NOT NULL,
-      expires_at INTEGER,
-      body TEXT NOT NULL,
-      PRIMARY KEY (tenant, id)
-    )`);
-    db.exec("CREATE INDEX IF NOT EXISTS responses_expires_at ON responses (expires_at) WHERE expires_at IS NOT NULL");
-    this.upsert = db.prepare("INSERT OR REPLACE INTO responses (tenant, id, created_at, expires_at, body) VALUES (?, ?, ?, ?, ?)");
-    this.select = db.prepare("SELECT created_at, expires_at, body FROM responses WHERE tenant = ? AND id = ?");
-    this.remove = db.prepare("DELETE FROM responses WHERE tenant = ? AND id = ?");
+    for (const ddl of RESPONSES_DDL) db.exec(ddl);
+    this.upsert = db.prepare(UPSERT_RESPONSE);
+    this.select = db.prepare(SELECT_RESPONSE);
+    this.remove = db.prepare(DELETE_RESPONSE);
   }
 
   private key(tenant: string, id: string): string {
@@ -77,7 +69,7 @@ export class SqliteResponseStore implements ResponseStore {
     transaction(this.db, () => {
       for (const r of batch) {
         if ("deleted" in r) this.remove.run([r.tenant, r.id]);
-        else this.upsert.run([r.tenant, r.id, r.createdAt, r.expiresAt, JSON.stringify({ response: r.response, input: r.input, instructions: r.instructions })]);
+        else this.upsert.run(upsertParams(r));
       }
     });
     if (this.now() - this.lastSweep > SWEEP_EVERY_MS) this.sweep(this.now());
@@ -92,11 +84,8 @@ export class SqliteResponseStore implements ResponseStore {
     const live = (r: StoredResponse) => r.expiresAt === null || r.expiresAt > this.now();
     const waiting = this.pending.get(this.key(tenant, id));
     if (waiting) return "deleted" in waiting || !live(waiting) ? null : structuredClone(waiting);
-    const row = this.select.get([tenant, id]) as Row | null;
-    if (!row) return null;
-    const body = JSON.parse(row.body) as Pick<StoredResponse, "response" | "input" | "instructions">;
-    const found: StoredResponse = { id, tenant, createdAt: Number(row.created_at), expiresAt: row.expires_at === null ? null : Number(row.expires_at), ...body };
-    return live(found) ? found : null;
+    const row = this.select.get([tenant, id]) as ResponseRow | null;
+    return row ? fromResponseRow(tenant, id, row, this.now()) : null;
   }
 
   async delete(tenant: string, id: string): Promise<boolean> {
@@ -108,7 +97,7 @@ export class SqliteResponseStore implements ResponseStore {
 
   private sweep(now: number): number {
     this.lastSweep = now;
-    return this.db.run("DELETE FROM responses WHERE expires_at IS NOT NULL AND expires_at <= ?", [now]).changes;
+    return this.db.run(SWEEP_RESPONSES, [now]).changes;
   }
 
   async purgeExpired(now = this.now()): Promise<number> {
