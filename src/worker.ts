@@ -32,6 +32,8 @@ import { keepAlive, requestContext, type WaitUntil } from "./edge/request-contex
 import { edgeSpanExport } from "./edge/span-export-fetch.js";
 import { type FilesLike, loadEdgeArtifacts } from "./edge/router-artifacts.js";
 import { prepareRouters } from "./router/registry.js";
+import dashboardAssets from "octoroute-dashboard-assets";
+import { dashboardPlugin } from "./dashboard/plugin.js";
 import { D1Ledger, type D1DatabaseLike } from "./edge/d1-ledger.js";
 import { D1ResponseStore } from "./edge/d1-response-store.js";
 import { ledgerSchema } from "./config/telemetry.js";
@@ -128,7 +130,9 @@ function edgeLedger(config: OctorouteConfig, db: D1DatabaseLike | undefined, sto
       }
     },
   };
-  return { hooks, plugins: [usageApi({ ledger, spend: store && ((scope, now) => store.spend(scope, now)) })] };
+  // The dashboard reads the usage API, so it comes with the ledger. Idealised latency is kept
+  // per process on Node; an isolate's share would mislead, so it is not offered here.
+  return { hooks, plugins: [usageApi({ ledger, spend: store && ((scope, now) => store.spend(scope, now)) }), dashboardPlugin({ assets: dashboardAssets })] };
 }
 
 export default {

@@ -9,14 +9,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, normalize } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { BROWSER_TESTS, launchChromium } from "./helpers/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEY_A, type Stack, startStack } from "./helpers/stack.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const IN_CI = process.env.CI === "true";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const PAGE_ORIGIN = "http://app.example.test";
 
 let open: Stack;
@@ -105,12 +102,11 @@ function pageServer(): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
 }
 
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("the openai SDK in headless Chromium, from another origin", () => {
+describe.skipIf(!BROWSER_TESTS)("the openai SDK in headless Chromium, from another origin", () => {
   let browser: Browser;
   let page: { server: Server; url: string };
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it with apt-get (CI=true makes this a failure, not a skip)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchChromium();
     page = await pageServer();
   });
   afterAll(async () => {

@@ -4,16 +4,13 @@
  * that tenant, and it renders without a script or CSP error. Screenshots go to `test-output/`.
  * With CI=true a missing Chromium fails the suite rather than skipping it.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { BROWSER_TESTS, launchChromium } from "./helpers/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, KEY_A, KEY_B, type Stack, startStack } from "./helpers/stack.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const IN_CI = process.env.CI === "true";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const OUT = join(process.cwd(), "test-output");
 
 let stack: Stack;
@@ -90,11 +87,10 @@ describe("dashboard over HTTP", () => {
 
 // Skipped only on a developer machine without Debian's chromium; in CI (CI=true) it always runs,
 // and fails if .ci/run did not install the browser.
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("dashboard in headless Chromium", () => {
+describe.skipIf(!BROWSER_TESTS)("dashboard in headless Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it with apt-get (CI=true makes this a failure, not a skip)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    browser = await launchChromium();
     mkdirSync(OUT, { recursive: true });
   });
   afterAll(() => browser?.close());

@@ -5,7 +5,7 @@
  * SDK then chats through it, streamed and not — proof that nothing reachable from `src/app.ts`
  * needs Node.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimServer, startSim } from "../src/sim/server.js";
 import { sha256Hex } from "../src/tenants/keys.js";
+import { BROWSER_TESTS, launchChromium } from "./helpers/chromium.js";
 import { ADMIN_KEY, baseConfig, KEY_A, KEY_B } from "./helpers/stack.js";
 
 // Wrangler must never phone home from a test.
@@ -305,11 +306,48 @@ describe("usage ledger under workerd (D1)", () => {
     const a = await usage(KEY_A, "group_by=tenant");
     expect(a.body.data.map((g) => g.group.tenant)).toEqual(["team-a"]);
     expect(a.body.totals.requests).toBeGreaterThan(0);
+    // The dashboard comes with the ledger: its page and Chart.js are served from the bundle.
+    const base = client.baseURL.replace(/\/v1$/, "");
+    const page = await fetch(`${base}/dashboard`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(await page.text()).toContain("dashboard.js");
+    const chart = await fetch(`${base}/dashboard/assets/chart.umd.min.js`);
+    expect(chart.status).toBe(200);
+    expect((await chart.text()).length).toBeGreaterThan(100_000);
     // The admin key sees every tenant, and the groups add up to the total.
     const all = await usage(ADMIN_KEY, "group_by=tenant");
     expect(all.body.data.map((g) => g.group.tenant)).toEqual(expect.arrayContaining(["team-a", "team-b", "capped", "limited", "streamer"]));
     expect(all.body.data.reduce((t, g) => t + g.requests, 0)).toBe(all.body.totals.requests);
   }, 30_000);
+});
+
+describe.skipIf(!BROWSER_TESTS)("the dashboard served by the Worker, in headless Chromium", () => {
+  it("signs in and shows the same totals as the usage API", async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, reducedMotion: "reduce" });
+      const problems: string[] = [];
+      page.on("pageerror", (e) => void problems.push(e.message));
+      const base = client.baseURL.replace(/\/v1$/, "");
+      await page.goto(`${base}/dashboard`);
+      await page.fill("#key", ADMIN_KEY);
+      await page.click("#signin-form button[type=submit]");
+      await page.waitForSelector("body[data-state=ready]", { timeout: 15_000 });
+      const from = Number(await page.getAttribute("body", "data-from"));
+      const to = Number(await page.getAttribute("body", "data-to"));
+      const res = await fetch(`${base}/v1/usage?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const totals = ((await res.json()) as { totals: { requests: number; cost_usd: number } }).totals;
+      expect(totals.requests).toBeGreaterThan(0);
+      expect(Number(await page.getAttribute('[data-kpi="requests"]', "data-value"))).toBe(totals.requests);
+      expect(Number(await page.getAttribute('[data-kpi="cost_usd"]', "data-value"))).toBe(totals.cost_usd);
+      mkdirSync(join(process.cwd(), "test-output"), { recursive: true });
+      await page.screenshot({ path: join(process.cwd(), "test-output", "dashboard-workers.png"), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
 
 describe("stored responses under workerd (D1)", () => {
@@ -337,7 +375,21 @@ describe("a Worker without the counters and files bindings", () => {
     // wrangler.toml without its Durable Object and assets: the same entry and text rules.
     const dir = mkdtempSync(join(tmpdir(), "octoroute-workerd-bare-"));
     const toml = join(dir, "wrangler.toml");
-    writeFileSync(toml, [`name = "octoroute-bare"`, `main = ${JSON.stringify(resolve("src/worker.ts"))}`, `compatibility_date = "2025-09-01"`, `compatibility_flags = ["nodejs_compat"]`, `[[rules]]`, `type = "Text"`, `globs = ["**/*.yaml"]`, `fallthrough = true`].join("\n"));
+    writeFileSync(
+      toml,
+      [
+        `name = "octoroute-bare"`,
+        `main = ${JSON.stringify(resolve("src/worker.ts"))}`,
+        `compatibility_date = "2025-09-01"`,
+        `compatibility_flags = ["nodejs_compat"]`,
+        `[alias]`,
+        `"octoroute-dashboard-assets" = ${JSON.stringify(resolve(".edge-build/dashboard-assets.mjs"))}`,
+        `[[rules]]`,
+        `type = "Text"`,
+        `globs = ["**/*.yaml"]`,
+        `fallthrough = true`,
+      ].join("\n"),
+    );
     const { unstable_startWorker } = await import("wrangler");
     const bare = await unstable_startWorker({
       config: toml,
