@@ -3,9 +3,12 @@
  * Anthropic Messages to the sim's `/v1/messages`. Covers text (system + multi-turn, merged turns,
  * images, prefill), tools (plain, streamed deltas, tool_result turns), streaming with usage,
  * every `stop_reason` → `finish_reason`, cache-token usage and its exact cost, upstream error
- * mapping (429 + Retry-After, 529 overloaded, 400, mid-stream error events) and key redaction.
+ * mapping (429 + Retry-After, 529 overloaded, 400, mid-stream error events) and key redaction,
+ * and JSON `response_format`s answered through a forced answer tool (the SDK's `parse` helpers).
  */
 import { APIError } from "openai";
+import { zodResponseFormat } from "openai/helpers/zod";
+import { z } from "zod";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { countTokens } from "../src/sim/random.js";
@@ -403,7 +406,8 @@ describe("anthropic: errors", () => {
       [{ n: 2 }, "n"],
       [{ logprobs: true }, "logprobs"],
       [{ temperature: 1.5 }, "temperature"],
-      [{ response_format: { type: "json_object" } }, "response_format"],
+      [{ response_format: { type: "grammar", grammar: "root ::= x" } }, "response_format"],
+      [{ response_format: { type: "json_schema", json_schema: { name: "x" } } }, "response_format.json_schema.schema"],
     ] as const) {
       const err = await errorOf(client().chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }], ...body } as never));
       expect(err.status).toBe(400);
@@ -413,5 +417,61 @@ describe("anthropic: errors", () => {
     expect(completions.status).toBe(400);
     const embeddings = await post(stack, "/v1/embeddings", { model: "claude", input: "x" });
     expect(embeddings.status).toBe(400);
+  });
+});
+
+describe("response_format on Anthropic models (a forced answer tool)", () => {
+  const Plan = z.object({ title: z.string(), steps: z.array(z.object({ n: z.number().int(), text: z.string() })), done: z.boolean() });
+
+  it("answers chat.completions.parse with content that satisfies the schema, finish_reason stop", async () => {
+    const completion = await client().chat.completions.parse({ model: "claude", messages: [{ role: "user", content: "Plan a small garden." }], response_format: zodResponseFormat(Plan, "garden plan") });
+    const choice = completion.choices[0]!;
+    expect(choice.finish_reason).toBe("stop");
+    expect(choice.message.tool_calls ?? []).toEqual([]);
+    expect(Plan.parse(choice.message.parsed)).toEqual(choice.message.parsed);
+    expect(JSON.parse(choice.message.content!)).toEqual(choice.message.parsed);
+  });
+
+  it("streams the answer as content deltas that join into the same JSON", async () => {
+    const stream = await client().chat.completions.create({ model: "claude", stream: true, messages: [{ role: "user", content: "Plan a small garden." }], response_format: zodResponseFormat(Plan, "garden_plan") as never });
+    let text = "";
+    let finish: string | null = null;
+    let toolCalls = 0;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      toolCalls += chunk.choices[0]?.delta?.tool_calls?.length ?? 0;
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(toolCalls).toBe(0);
+    expect(finish).toBe("stop");
+    expect(() => Plan.parse(JSON.parse(text))).not.toThrow();
+  });
+
+  it("unwraps a schema whose root is not an object (streamed and not), $defs included", async () => {
+    const schema = { type: "array", items: { $ref: "#/$defs/tag" }, minItems: 2, $defs: { tag: { type: "string", enum: ["a", "b", "c"] } } };
+    const body = { model: "claude", messages: [{ role: "user" as const, content: "Some tags." }], response_format: { type: "json_schema", json_schema: { name: "tags", schema } } } as never;
+    const plain = await client().chat.completions.create(body);
+    const tags = JSON.parse(plain.choices[0]!.message.content!) as unknown;
+    expect(Array.isArray(tags)).toBe(true);
+    expect((tags as string[]).length).toBeGreaterThanOrEqual(2);
+    expect((tags as string[]).every((t) => ["a", "b", "c"].includes(t))).toBe(true);
+    const stream = await client().chat.completions.create({ ...(body as object), stream: true } as never);
+    let text = "";
+    for await (const chunk of stream as unknown as AsyncIterable<{ choices: Array<{ delta?: { content?: string } }> }>) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(Array.isArray(JSON.parse(text))).toBe(true);
+  });
+
+  it("answers json_object with a JSON object", async () => {
+    const res = await client().chat.completions.create({ model: "claude", messages: [{ role: "user", content: "Describe a cat as JSON." }], response_format: { type: "json_object" } });
+    const value = JSON.parse(res.choices[0]!.message.content!) as unknown;
+    expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true);
+  });
+
+  it("with the client's own tools, a call to one of them stays a tool call", async () => {
+    const tools: ChatCompletionTool[] = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
+    const res = await client().chat.completions.create({ model: "claude", messages: [{ role: "user", content: "Weather in Oslo, as JSON." }], tools, tool_choice: { type: "function", function: { name: "get_weather" } }, response_format: zodResponseFormat(Plan, "plan") });
+    const choice = res.choices[0]!;
+    expect(choice.finish_reason).toBe("tool_calls");
+    expect(choice.message.tool_calls!.map((t) => (t.type === "function" ? t.function.name : t.type))).toEqual(["get_weather"]);
   });
 });

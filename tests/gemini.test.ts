@@ -6,6 +6,8 @@
  * mapping (429, 503 overload, 400) and key redaction.
  */
 import { APIError } from "openai";
+import { zodResponseFormat } from "openai/helpers/zod";
+import { z } from "zod";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countTokens } from "../src/sim/random.js";
@@ -174,6 +176,20 @@ describe("gemini: tools", () => {
     expect(call.type === "function" && call.function.name).toBe("get_time");
     expect(typeof JSON.parse(call.type === "function" ? call.function.arguments : "{}").zone).toBe("string");
     expect(final.choices[0]!.finish_reason).toBe("tool_calls");
+  });
+});
+
+describe("gemini: structured outputs", () => {
+  it("answers chat.completions.parse with JSON that satisfies the client's JSON Schema (streamed and not)", async () => {
+    // zod's schema has additionalProperties:false and a nested array: JSON Schema, not Google's subset.
+    const Recipe = z.object({ name: z.string(), minutes: z.number().int(), ingredients: z.array(z.object({ item: z.string(), grams: z.number() })) });
+    const parsed = await client().chat.completions.parse({ model: "gemini", messages: [{ role: "user", content: "A quick recipe." }], response_format: zodResponseFormat(Recipe, "recipe") });
+    expect(parsed.choices[0]!.finish_reason).toBe("stop");
+    expect(Recipe.parse(parsed.choices[0]!.message.parsed)).toEqual(parsed.choices[0]!.message.parsed);
+    const stream = await client().chat.completions.create({ model: "gemini", stream: true, messages: [{ role: "user", content: "A quick recipe." }], response_format: zodResponseFormat(Recipe, "recipe") as never });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(() => Recipe.parse(JSON.parse(text))).not.toThrow();
   });
 });
 

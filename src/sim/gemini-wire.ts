@@ -84,12 +84,16 @@ function behaviourView(body: Record<string, unknown>) {
     messages.push({ role: c.role === "model" ? "assistant" : onlyResponses ? "tool" : "user", content: parts.map(partText).join("") });
   }
   const decls = (Array.isArray(body.tools) ? body.tools : []).flatMap((t) => (isRecord(t) && Array.isArray(t.functionDeclarations) ? t.functionDeclarations : [])) as Array<Record<string, unknown>>;
-  const tools = decls.length ? decls.map((d) => ({ type: "function", function: { name: d.name, description: d.description, parameters: d.parameters } })) : undefined;
+  const tools = decls.length ? decls.map((d) => ({ type: "function", function: { name: d.name, description: d.description, parameters: d.parametersJsonSchema ?? d.parameters } })) : undefined;
   const fcc = isRecord(body.toolConfig) && isRecord(body.toolConfig.functionCallingConfig) ? body.toolConfig.functionCallingConfig : undefined;
   const allowed = Array.isArray(fcc?.allowedFunctionNames) ? fcc.allowedFunctionNames : [];
   const toolChoice = fcc?.mode === "NONE" ? "none" : fcc?.mode === "ANY" ? (allowed.length === 1 ? { type: "function", function: { name: allowed[0] } } : "required") : "auto";
   const g = isRecord(body.generationConfig) ? body.generationConfig : {};
-  return { messages, g, openaiBody: { tools, tool_choice: toolChoice, temperature: g.temperature, seed: g.seed, response_format: g.responseMimeType === "application/json" ? { type: "json_object" } : undefined } };
+  // A response schema (JSON Schema, or Google's OpenAPI subset) is answered like OpenAI's json_schema.
+  const schema = isRecord(g.responseJsonSchema) ? g.responseJsonSchema : isRecord(g.responseSchema) ? g.responseSchema : undefined;
+  const json = g.responseMimeType === "application/json";
+  const responseFormat = json && schema ? { type: "json_schema", json_schema: { name: "response", schema } } : json ? { type: "json_object" } : undefined;
+  return { messages, g, openaiBody: { tools, tool_choice: toolChoice, temperature: g.temperature, seed: g.seed, response_format: responseFormat } };
 }
 
 const FINISH: Record<string, string> = { stop: "STOP", length: "MAX_TOKENS", tool_calls: "STOP", content_filter: "SAFETY" };

@@ -18,6 +18,7 @@ import type { HttpClient } from "../http.js";
 import { openBody, requestJson, type TransportTarget } from "../transport.js";
 import type { CallOptions, Provider, ProviderResult, ProviderStream } from "../types.js";
 import { anthropicErrorFormat } from "./errors.js";
+import { jsonAnswerOf } from "./json-answer.js";
 import { toMessagesRequest } from "./request.js";
 import { toChatCompletion } from "./response.js";
 import { toChatChunks } from "./stream.js";
@@ -59,18 +60,20 @@ export class AnthropicProvider implements Provider {
   }
 
   async chat(model: string, req: ChatRequest, opts: CallOptions): Promise<ProviderResult<ChatCompletion>> {
-    const body = toMessagesRequest(model, req, false);
+    const answer = jsonAnswerOf(req);
+    const body = toMessagesRequest(model, req, false, answer);
     const { value, ttftMs } = await requestJson<MessagesResponse>(
       this.target,
       { url: this.url, method: "POST", headers: this.headers(opts), body: JSON.stringify(body) },
       opts.signal,
     );
     if (!value || typeof value !== "object" || !Array.isArray(value.content)) throw upstreamMalformed(this.id, "no content in message");
-    return { value: toChatCompletion(value, model), ttftMs };
+    return { value: toChatCompletion(value, model, answer), ttftMs };
   }
 
   async chatStream(model: string, req: ChatRequest, opts: CallOptions & { includeUsage: boolean }): Promise<ProviderStream<ChatCompletionChunk>> {
-    const body = toMessagesRequest(model, req, true);
+    const answer = jsonAnswerOf(req);
+    const body = toMessagesRequest(model, req, true, answer);
     const opened = await openBody(
       this.target,
       { url: this.url, method: "POST", headers: this.headers(opts, { accept: "text/event-stream" }), body: JSON.stringify(body) },
@@ -82,7 +85,7 @@ export class AnthropicProvider implements Provider {
       await opened.chunks[Symbol.asyncIterator]().return?.();
       throw upstreamMalformed(this.id, `expected an event stream, got "${contentType || "no content-type"}"`);
     }
-    const chunks = toChatChunks(opened.chunks, { providerId: this.id, model, includeUsage: opts.includeUsage, secrets: this.target.secrets });
+    const chunks = toChatChunks(opened.chunks, { providerId: this.id, model, includeUsage: opts.includeUsage, secrets: this.target.secrets, answer });
     return { chunks, ttftMs: opened.ttftMs };
   }
 

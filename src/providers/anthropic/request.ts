@@ -2,11 +2,12 @@
  * Canonical (OpenAI chat) request → Anthropic Messages request. Anthropic differs in shape, not
  * just in names: the system prompt is a top-level field, turns must alternate user/assistant,
  * tool calls and tool results are content blocks, and `max_tokens` is required. What has no
- * Anthropic equivalent (n>1, logprobs, penalties, JSON modes) is a 400 naming the parameter —
- * never silently dropped or clamped — so a client learns it at once instead of getting a subtly
- * different answer.
+ * Anthropic equivalent (n>1, logprobs, penalties) is a 400 naming the parameter — never silently
+ * dropped or clamped — so a client learns it at once instead of getting a subtly different
+ * answer. JSON `response_format`s become a forced answer tool (`json-answer.ts`).
  */
 import { invalidParam } from "../../api/errors.js";
+import { answerToolChoice, type JsonAnswer, jsonAnswerOf } from "./json-answer.js";
 import type { ChatMessage, ChatRequest } from "../../api/schemas.js";
 import type { CacheControl, ImageSource, MessagesRequest, RequestBlock, RequestMessage, RequestTool, RequestToolChoice } from "./wire.js";
 
@@ -181,12 +182,13 @@ function rejectUnsupported(req: ChatRequest): void {
   }
   const bias = (req as Record<string, unknown>).logit_bias;
   if (isRecord(bias) && Object.keys(bias).length) throw invalidParam("logit_bias", "logit_bias is not supported by Anthropic models.");
-  const format = req.response_format?.type;
-  if (format && format !== "text") throw invalidParam("response_format", `response_format "${format}" is not supported for Anthropic models; describe the format in the prompt or use a tool.`);
 }
 
-/** The full Messages request body for `model`. */
-export function toMessagesRequest(model: string, req: ChatRequest, stream: boolean): MessagesRequest {
+/**
+ * The full Messages request body for `model`. With a JSON `response_format`, `answer` is its answer
+ * tool (`json-answer.ts`); the response translators turn its call back into content.
+ */
+export function toMessagesRequest(model: string, req: ChatRequest, stream: boolean, answer: JsonAnswer | undefined = jsonAnswerOf(req)): MessagesRequest {
   rejectUnsupported(req);
   const body: MessagesRequest = {
     model,
@@ -196,10 +198,16 @@ export function toMessagesRequest(model: string, req: ChatRequest, stream: boole
   if (req.temperature != null) body.temperature = req.temperature;
   if (req.top_p != null) body.top_p = req.top_p;
   if (req.stop != null) body.stop_sequences = typeof req.stop === "string" ? [req.stop] : req.stop;
-  const tools = translateTools(req.tools);
-  if (tools) body.tools = tools;
   const choice = translateToolChoice(req.tool_choice, (req as Record<string, unknown>).parallel_tool_calls);
-  if (choice && tools) body.tool_choice = choice;
+  // `tool_choice: none` with a JSON answer: the client's tools sit this turn out.
+  const tools = answer && choice?.type === "none" ? undefined : translateTools(req.tools);
+  if (answer) {
+    body.tools = [...(tools ?? []), answer.tool];
+    body.tool_choice = answerToolChoice(answer, tools?.length ?? 0, choice);
+  } else {
+    if (tools) body.tools = tools;
+    if (choice && tools) body.tool_choice = choice;
+  }
   const raw = req as Record<string, unknown>;
   for (const f of NATIVE_FIELDS) if (raw[f] !== undefined) body[f] = raw[f];
   if (typeof req.user === "string") body.metadata = { user_id: req.user };

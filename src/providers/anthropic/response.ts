@@ -6,6 +6,7 @@
  */
 import type { ChatCompletion, ToolCall, Usage } from "../../api/types.js";
 import { assistantMessage } from "../assistant-message.js";
+import { answerText, type JsonAnswer } from "./json-answer.js";
 import type { AnthropicUsage, MessagesResponse } from "./wire.js";
 
 /** Every documented `stop_reason` and its OpenAI `finish_reason`. */
@@ -42,14 +43,19 @@ export function usageOf(u: AnthropicUsage | undefined): Usage {
   };
 }
 
-/** The whole-message translation. */
-export function toChatCompletion(msg: MessagesResponse, fallbackModel: string): ChatCompletion {
+/** The whole-message translation; `answer`'s tool call (a JSON `response_format`) becomes the content. */
+export function toChatCompletion(msg: MessagesResponse, fallbackModel: string, answer?: JsonAnswer): ChatCompletion {
   let text = "";
   let thinking = "";
   const toolCalls: ToolCall[] = [];
+  let answered = false;
   for (const block of msg.content ?? []) {
     if (block.type === "text" && typeof block.text === "string") text += block.text;
     else if (block.type === "thinking" && typeof block.thinking === "string") thinking += block.thinking;
+    else if (block.type === "tool_use" && answer && block.name === answer.name) {
+      text += answerText(block.input, answer);
+      answered = true;
+    }
     else if (block.type === "tool_use") {
       toolCalls.push({ id: String(block.id ?? `toolu_${toolCalls.length}`), type: "function", function: { name: String(block.name ?? ""), arguments: JSON.stringify(block.input ?? {}) } });
     }
@@ -65,7 +71,8 @@ export function toChatCompletion(msg: MessagesResponse, fallbackModel: string): 
         index: 0,
         message: assistantMessage(text, toolCalls, thinking),
         logprobs: null,
-        finish_reason: finishReasonOf(stopReason),
+        // The answer tool's call is the answer: it ends the turn like text would.
+        finish_reason: answered && stopReason === "tool_use" && !toolCalls.length ? "stop" : finishReasonOf(stopReason),
         native_finish_reason: stopReason,
         ...(msg.stop_sequence ? { stop_sequence: msg.stop_sequence } : {}),
       },

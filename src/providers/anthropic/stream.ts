@@ -13,12 +13,17 @@
  *   error                                → thrown as the GatewayError its HTTP twin would give
  *
  * A stream that closes without `message_stop` is an error, never a clean-looking end.
+ *
+ * With a JSON `response_format`, the answer tool's input (`json-answer.ts`) is streamed as content
+ * deltas instead of a tool call (buffered to its block's end when the schema was wrapped), and its
+ * `tool_use` stop is a `stop`.
  */
 import { parseSse } from "../../api/sse.js";
 import type { ChatChunkChoice, ChatCompletionChunk, Usage } from "../../api/types.js";
 import { upstreamMalformed, upstreamStreamBroken } from "../errors.js";
 import { streamErrorEvent } from "./errors.js";
 import { finishReasonOf, usageOf } from "./response.js";
+import { answerText, type JsonAnswer } from "./json-answer.js";
 import type { AnthropicUsage, MessagesResponse, ResponseBlock } from "./wire.js";
 
 interface StreamEvent {
@@ -36,6 +41,8 @@ export interface StreamTranslation {
   model: string;
   includeUsage: boolean;
   secrets: Array<string | undefined>;
+  /** The answer tool of a JSON `response_format`. */
+  answer?: JsonAnswer;
 }
 
 /** Translates an Anthropic SSE body into OpenAI chunks. */
@@ -46,6 +53,9 @@ export async function* toChatChunks(body: AsyncIterable<Uint8Array>, t: StreamTr
   const usage: AnthropicUsage = {};
   /** Content block index → OpenAI tool_calls index, for tool_use blocks. */
   const toolIndex = new Map<number, number>();
+  /** Content block index of the answer tool's call, and its input so far when it must be unwrapped. */
+  let answerBlock: number | undefined;
+  let answerJson = "";
   let stopped = false;
 
   const chunk = (delta: ChatChunkChoice["delta"], extra: Partial<ChatChunkChoice> = {}): ChatCompletionChunk => ({
@@ -73,7 +83,8 @@ export async function* toChatChunks(body: AsyncIterable<Uint8Array>, t: StreamTr
         break;
       case "content_block_start": {
         const block = ev.content_block;
-        if (block?.type === "tool_use") {
+        if (block?.type === "tool_use" && t.answer && block.name === t.answer.name) answerBlock = ev.index ?? -1;
+        else if (block?.type === "tool_use") {
           const index = toolIndex.size;
           toolIndex.set(ev.index ?? index, index);
           yield chunk({ tool_calls: [{ index, id: String(block.id ?? ""), type: "function", function: { name: String(block.name ?? ""), arguments: "" } }] });
@@ -85,18 +96,33 @@ export async function* toChatChunks(body: AsyncIterable<Uint8Array>, t: StreamTr
       case "content_block_delta": {
         const d = ev.delta;
         if (d?.type === "text_delta" && d.text) yield chunk({ content: d.text });
-        else if (d?.type === "input_json_delta" && d.partial_json) {
+        else if (d?.type === "input_json_delta" && d.partial_json && answerBlock !== undefined && (ev.index ?? -1) === answerBlock) {
+          if (t.answer!.wrapped) answerJson += d.partial_json;
+          else yield chunk({ content: d.partial_json });
+        } else if (d?.type === "input_json_delta" && d.partial_json) {
           const index = toolIndex.get(ev.index ?? -1);
           if (index === undefined) throw upstreamMalformed(t.providerId, `input_json_delta for block ${ev.index} that is not a tool_use block`);
           yield chunk({ tool_calls: [{ index, function: { arguments: d.partial_json } }] });
         } else if (d?.type === "thinking_delta" && d.thinking) yield chunk({ reasoning_content: d.thinking });
         break;
       }
+      case "content_block_stop":
+        if (answerBlock !== undefined && (ev.index ?? -1) === answerBlock && t.answer!.wrapped) {
+          let input: unknown;
+          try {
+            input = JSON.parse(answerJson || "{}");
+          } catch {
+            throw upstreamMalformed(t.providerId, "the answer tool's input is not valid JSON");
+          }
+          yield chunk({ content: answerText(input, t.answer!) });
+        }
+        break;
       case "message_delta": {
         // message_delta usage is cumulative; newer API versions also repeat the input counts here.
         for (const [k, v] of Object.entries(ev.usage ?? {})) if (typeof v === "number") usage[k] = v;
         const reason = ev.delta?.stop_reason ?? null;
-        yield chunk({}, { finish_reason: finishReasonOf(reason), native_finish_reason: reason, ...(ev.delta?.stop_sequence ? { stop_sequence: ev.delta.stop_sequence } : {}) });
+        const finish = answerBlock !== undefined && reason === "tool_use" && toolIndex.size === 0 ? "stop" : finishReasonOf(reason);
+        yield chunk({}, { finish_reason: finish, native_finish_reason: reason, ...(ev.delta?.stop_sequence ? { stop_sequence: ev.delta.stop_sequence } : {}) });
         break;
       }
       case "message_stop":
@@ -106,7 +132,7 @@ export async function* toChatChunks(body: AsyncIterable<Uint8Array>, t: StreamTr
       case "error":
         throw streamErrorEvent(t.providerId, sse.data, t.secrets);
       default:
-        // ping, content_block_stop, and event types added after this adapter was written.
+        // ping, and event types added after this adapter was written.
         break;
     }
     if (stopped) break;

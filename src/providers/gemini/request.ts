@@ -128,7 +128,9 @@ function translateTools(req: ChatRequest): Pick<GenerateContentRequest, "tools" 
     if (t.type !== "function") throw invalidParam(`tools[${i}].type`, `Tool type "${t.type}" is not supported for Gemini models; use "function".`);
     const fn = t.function as { name?: unknown; description?: unknown; parameters?: unknown } | undefined;
     if (!fn || typeof fn.name !== "string") throw invalidParam(`tools[${i}].function.name`, `tools[${i}].function.name is required.`);
-    return { name: fn.name, ...(typeof fn.description === "string" ? { description: fn.description } : {}), ...(isRecord(fn.parameters) ? { parameters: fn.parameters } : {}) };
+    // `parametersJsonSchema` takes JSON Schema as OpenAI clients write it (`additionalProperties`,
+    // `$defs`/`$ref`, unions); `parameters` takes only Google's OpenAPI subset.
+    return { name: fn.name, ...(typeof fn.description === "string" ? { description: fn.description } : {}), ...(isRecord(fn.parameters) ? { parametersJsonSchema: fn.parameters } : {}) };
   });
   const choice = req.tool_choice;
   let toolConfig: GenerateContentRequest["toolConfig"];
@@ -163,9 +165,15 @@ function generationConfig(req: ChatRequest): Record<string, unknown> {
   else if (format?.type === "json_schema") {
     const schema = (format.json_schema as { schema?: unknown } | undefined)?.schema;
     g.responseMimeType = "application/json";
-    if (isRecord(schema)) g.responseSchema = schema;
+    // JSON Schema as the client wrote it (Gemini 2.5 and later); `responseSchema` would take
+    // only Google's OpenAPI subset and refuse `additionalProperties`, `$defs` and the like.
+    if (isRecord(schema)) g.responseJsonSchema = schema;
   } else if (format && format.type !== "text") throw invalidParam("response_format", `response_format "${format.type}" is not supported for Gemini models.`);
-  if (isRecord(raw.generationConfig)) Object.assign(g, raw.generationConfig);
+  if (isRecord(raw.generationConfig)) {
+    Object.assign(g, raw.generationConfig);
+    // The two schema fields are mutually exclusive; one set by hand wins.
+    if (raw.generationConfig.responseSchema !== undefined && raw.generationConfig.responseJsonSchema === undefined) delete g.responseJsonSchema;
+  }
   return g;
 }
 
