@@ -10,7 +10,8 @@
  *
  * With an `OCTOROUTE_DB` D1 binding, the usage ledger and `/v1/usage` work as on Node
  * (`src/edge/d1-ledger.ts`), and `/v1/responses` keeps conversations there
- * (`src/edge/d1-response-store.ts`); without it, stored responses live in each isolate's memory.
+ * (`src/edge/d1-response-store.ts`) and bandit routes their arms and feedback decisions
+ * (`src/edge/d1-router-store.ts`); without it, both live in each isolate's memory.
  *
  * With `telemetry.otlp`, spans are exported as on Node (`src/edge/span-export-fetch.ts`); metrics
  * and `/metrics` are Node-only.
@@ -36,6 +37,8 @@ import dashboardAssets from "octoroute-dashboard-assets";
 import { dashboardPlugin } from "./dashboard/plugin.js";
 import { D1Ledger, type D1DatabaseLike } from "./edge/d1-ledger.js";
 import { D1ResponseStore } from "./edge/d1-response-store.js";
+import { D1RouterStore } from "./edge/d1-router-store.js";
+import { attachRouterStore } from "./router/store.js";
 import { ledgerSchema } from "./config/telemetry.js";
 import { Ledger } from "./telemetry/ledger/ledger.js";
 import { usageApi } from "./api/usage.js";
@@ -86,6 +89,9 @@ async function buildApp(text: string, env: WorkerEnv): Promise<App> {
   if (problems.length) throw new Error(`invalid routes: ${problems.join("; ")}`);
   const prices = config.priceCatalog ? parsePriceCatalog(parseYaml(bundledPrices), "config/prices.yaml (bundled)") : {};
   const runtime: Runtime = buildRuntime(config, fetchHttpClient((input, init) => fetch(input, init)), prices);
+  // Bandit arms and feedback decisions: in D1 when there is one (feedback may reach another
+  // isolate than its request), else in this isolate's memory.
+  if (env.OCTOROUTE_DB) attachRouterStore(runtime, new D1RouterStore(env.OCTOROUTE_DB));
   // Every router is built now, so a malformed artifact fails the load, not a request on its route.
   prepareRouters(runtime);
   let budgets: GatewayHooks | undefined;

@@ -79,6 +79,8 @@ beforeAll(async () => {
     candidates: ["sim-small", "sim-large"],
     default: "sim-small",
   };
+  // A bandit route: its arms and the decisions feedback refers to live in D1.
+  (config.routes as Record<string, unknown>).learn = { router: { type: "bandit", algorithm: "thompson", context: [] }, candidates: ["sim-small", "sim-large"] };
   // A model priced only by the catalog, which the Worker bundles (config/prices.yaml).
   config.priceCatalog = "prices.yaml";
   (config.models as Record<string, unknown>)["gpt-4o-mini"] = { provider: "sim", upstreamModel: "sim-small" };
@@ -366,6 +368,29 @@ describe("stored responses under workerd (D1)", () => {
     await expect(other.responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
     await client.responses.delete(first.id);
     await expect(client.responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
+  }, 120_000);
+});
+
+describe("bandit routes under workerd (D1)", () => {
+  it("takes feedback in another isolate than the request, once, and learns from it", async () => {
+    const base = () => client.baseURL.replace(/\/v1$/, "");
+    const chosen: Array<{ id: string; node: string }> = [];
+    for (let i = 0; i < 8; i++) {
+      const id = `edge-bandit-${Date.now()}-${i}`;
+      const { response } = await client.chat.completions.create({ model: "learn", messages: [{ role: "user", content: `learn ${i}` }] }, { headers: { "x-request-id": id } }).withResponse();
+      chosen.push({ id, node: response.headers.get("x-octoroute-model")! });
+    }
+    await worker.dispose();
+    const url = await startWorker();
+    client = new OpenAI({ apiKey: KEY_A, baseURL: new URL("/v1", url).toString(), maxRetries: 0, timeout: 20_000 });
+    const feedback = (request_id: string) => fetch(`${base()}/v1/feedback`, { method: "POST", headers: { authorization: `Bearer ${KEY_A}`, "content-type": "application/json" }, body: JSON.stringify({ request_id, score: 1 }) });
+    for (const c of chosen) expect((await feedback(c.id)).status).toBe(200);
+    expect((await feedback(chosen[0]!.id)).status).toBe(404);
+    // The next decision's reason counts the feedback its node received: all of it came from D1.
+    const { response } = await client.chat.completions.create({ model: "learn", messages: [{ role: "user", content: "learn again" }] }).withResponse();
+    const node = response.headers.get("x-octoroute-model")!;
+    const count = Number(/feedback (\d+)/.exec(response.headers.get("x-octoroute-route-reason") ?? "")?.[1]);
+    expect(count).toBe(chosen.filter((c) => c.node === node).length);
   }, 120_000);
 });
 
