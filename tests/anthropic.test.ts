@@ -11,6 +11,7 @@ import { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { toMessagesRequest } from "../src/providers/anthropic/request.js";
 import { countTokens } from "../src/sim/random.js";
 import { type Stack, post, startStack } from "./helpers/stack.js";
 
@@ -465,6 +466,16 @@ describe("response_format on Anthropic models (a forced answer tool)", () => {
     const res = await client().chat.completions.create({ model: "claude", messages: [{ role: "user", content: "Describe a cat as JSON." }], response_format: { type: "json_object" } });
     const value = JSON.parse(res.choices[0]!.message.content!) as unknown;
     expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true);
+  });
+
+  it("does not force the answer tool when extended thinking is on (Anthropic refuses that), but asks for it", () => {
+    const req = { model: "claude", messages: [{ role: "user" as const, content: "x" }], response_format: { type: "json_object" }, thinking: { type: "enabled", budget_tokens: 1024 } };
+    const body = toMessagesRequest("claude-x", req as never, false);
+    expect(body.tool_choice).toEqual({ type: "auto" });
+    expect(body.tools!.map((t) => t.name)).toEqual(["json_answer"]);
+    expect(JSON.stringify(body.system)).toContain("json_answer");
+    const plain = toMessagesRequest("claude-x", { ...req, thinking: undefined } as never, false);
+    expect(plain.tool_choice).toEqual({ type: "tool", name: "json_answer" });
   });
 
   it("with the client's own tools, a call to one of them stays a tool call", async () => {

@@ -14,6 +14,8 @@
  *   tool (`any`): one of the client's, answered as a normal tool call, or the answer tool.
  *   `none` drops the client's tools for this turn. A named function choice is kept, and the answer
  *   tool comes in a later turn.
+ * - **With extended thinking** (`thinking` passed through), Anthropic refuses a forced tool choice:
+ *   the answer tool is offered with `auto` and the system prompt asks for it (`request.ts`).
  */
 import type { ChatRequest } from "../../api/schemas.js";
 import { invalidParam } from "../../api/errors.js";

@@ -210,6 +210,13 @@ export function toMessagesRequest(model: string, req: ChatRequest, stream: boole
   }
   const raw = req as Record<string, unknown>;
   for (const f of NATIVE_FIELDS) if (raw[f] !== undefined) body[f] = raw[f];
+  // Extended thinking refuses a forced tool choice: the answer tool is then offered, not forced,
+  // and the system prompt asks for it (an answer given as text is passed on as it is).
+  if (answer && isRecord(body.thinking) && body.thinking.type === "enabled" && body.tool_choice && body.tool_choice.type !== "auto" && body.tool_choice.type !== "none") {
+    body.tool_choice = { type: "auto" };
+    const ask = { type: "text" as const, text: `Give your final answer by calling the ${answer.name} tool.` };
+    body.system = [...(body.system ?? []), ask];
+  }
   if (typeof req.user === "string") body.metadata = { user_id: req.user };
   if (stream) body.stream = true;
   return body;
