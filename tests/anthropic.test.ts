@@ -7,13 +7,15 @@
  * and JSON `response_format`s answered through a forced answer tool (the SDK's `parse` helpers).
  */
 import { APIError } from "openai";
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateObject, streamObject } from "ai";
 import { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { toMessagesRequest } from "../src/providers/anthropic/request.js";
 import { countTokens } from "../src/sim/random.js";
-import { type Stack, post, startStack } from "./helpers/stack.js";
+import { KEY_A, type Stack, post, startStack } from "./helpers/stack.js";
 
 const KEY = "sk-ant-test-0123456789abcdef";
 const BAD_KEY = "sk-ant-invalid-SECRET-9876543210";
@@ -466,6 +468,17 @@ describe("response_format on Anthropic models (a forced answer tool)", () => {
     const res = await client().chat.completions.create({ model: "claude", messages: [{ role: "user", content: "Describe a cat as JSON." }], response_format: { type: "json_object" } });
     const value = JSON.parse(res.choices[0]!.message.content!) as unknown;
     expect(typeof value === "object" && value !== null && !Array.isArray(value)).toBe(true);
+  });
+
+  it("serves the AI SDK's generateObject and streamObject, over chat and the Responses API", async () => {
+    const openai = createOpenAI({ apiKey: KEY_A, baseURL: stack.baseURL });
+    for (const model of [openai.chat("claude"), openai.responses("claude")]) {
+      const { object } = await generateObject({ model, schema: Plan, prompt: "Plan a small garden." });
+      expect(Plan.parse(object)).toEqual(object);
+      const stream = streamObject({ model, schema: Plan, prompt: "Plan a small garden." });
+      for await (const _ of stream.partialObjectStream) void _;
+      expect(Plan.parse(await stream.object)).toBeTruthy();
+    }
   });
 
   it("does not force the answer tool when extended thinking is on (Anthropic refuses that), but asks for it", () => {
