@@ -408,6 +408,11 @@ if (process.argv[2] === "--child") {
   const url = await child(process.argv[3]!, process.argv[4], process.argv[5]);
   process.on("message", async (m: { cmd?: string }) => {
     if (m?.cmd === "sink") process.send?.({ sink: sinkState });
+    // `{cmd: "snapshot", file}` → a heap snapshot (what load keeps alive; for probes).
+    if (m?.cmd === "snapshot") {
+      const { writeHeapSnapshot } = await import("node:v8");
+      process.send?.({ snapshot: writeHeapSnapshot((m as { file?: string }).file) });
+    }
     if (m?.cmd === "cpu") {
       const u = process.cpuUsage();
       process.send?.({ cpu: u.user + u.system, main: mainThreadCpu() });
