@@ -12,6 +12,7 @@ import { costOf } from "../telemetry/pricing.js";
 import type { Account, CallPurpose, UsageRecord } from "../telemetry/usage.js";
 import type { Catalog, ModelNode } from "./catalog.js";
 import { retryDelayMs, sleep } from "./retry.js";
+import { estimateUsage } from "./usage-estimate.js";
 import type { Abortable } from "../api/request-signal.js";
 
 export interface MeterContext {
@@ -72,15 +73,15 @@ export class ModelClient {
   }
 
   async chat(req: ChatRequest, settings: CallSettings = {}): Promise<ChatCompletion> {
-    return this.unary("chat", settings, (node, opts) => node.provider.chat(node.upstreamModel, withExtra(node, req), opts), (r) => r.usage);
+    return this.unary("chat", settings, (node, opts) => node.provider.chat(node.upstreamModel, withExtra(node, req), opts), (r) => r.usage, (r) => estimateUsage(req.messages, r));
   }
 
   async complete(req: CompletionRequest, settings: CallSettings = {}): Promise<Completion> {
-    return this.unary("text_completion", settings, (node, opts) => node.provider.complete(node.upstreamModel, withExtra(node, req), opts), (r) => r.usage);
+    return this.unary("text_completion", settings, (node, opts) => node.provider.complete(node.upstreamModel, withExtra(node, req), opts), (r) => r.usage, (r) => estimateUsage(req.prompt, r));
   }
 
   async embed(req: EmbeddingRequest, settings: CallSettings = {}): Promise<EmbeddingResponse> {
-    return this.unary("embeddings", { purpose: "embedding", ...settings }, (node, opts) => node.provider.embed(node.upstreamModel, req, opts), (r) => r.usage as Usage);
+    return this.unary("embeddings", { purpose: "embedding", ...settings }, (node, opts) => node.provider.embed(node.upstreamModel, req, opts), (r) => r.usage as Usage | undefined, () => estimateUsage(req.input));
   }
 
   /**
@@ -98,6 +99,7 @@ export class ModelClient {
         return node.provider.post("/responses", { ...withExtra(node, body), model: node.upstreamModel }, opts) as Promise<{ value: Record<string, unknown> & { model?: string }; ttftMs: number }>;
       },
       (r) => responsesUsage(r.usage),
+      (r) => estimateUsage([body.instructions, body.input], undefined, Math.ceil(JSON.stringify(r.output ?? "").length / 4)),
     );
   }
 
@@ -120,14 +122,20 @@ export class ModelClient {
   }
 
   chatStream(req: ChatRequest, settings: CallSettings = {}): Promise<MeteredStream<ChatCompletionChunk>> {
-    return this.stream("chat", settings, (node, opts) =>
-      node.provider.chatStream(node.upstreamModel, withExtra(node, req), { ...opts, includeUsage: node.capabilities.streamUsage }),
+    return this.stream(
+      "chat",
+      settings,
+      (node, opts) => node.provider.chatStream(node.upstreamModel, withExtra(node, req), { ...opts, includeUsage: node.capabilities.streamUsage }),
+      req.messages,
     );
   }
 
   completeStream(req: CompletionRequest, settings: CallSettings = {}): Promise<MeteredStream<Completion>> {
-    return this.stream("text_completion", settings, (node, opts) =>
-      node.provider.completeStream(node.upstreamModel, withExtra(node, req), { ...opts, includeUsage: node.capabilities.streamUsage }),
+    return this.stream(
+      "text_completion",
+      settings,
+      (node, opts) => node.provider.completeStream(node.upstreamModel, withExtra(node, req), { ...opts, includeUsage: node.capabilities.streamUsage }),
+      req.prompt,
     );
   }
 
@@ -230,11 +238,15 @@ export class ModelClient {
     settings: CallSettings,
     call: (node: ModelNode, opts: CallOptions) => Promise<{ value: T; ttftMs: number }>,
     usageOf: (value: T) => Usage | undefined,
+    /** Usage to count when the upstream reported none (see usage-estimate.ts); absent: none counted. */
+    estimate?: (value: T) => Usage,
   ): Promise<T> {
     const purpose = settings.purpose ?? "answer";
     const signal = settings.signal ?? this.ctx.signal;
     const { value } = await this.withRetries(op, purpose, signal, call, (node, res, meta) => {
-      this.record(node, op, purpose, { usage: usageOf(res.value), startedAt: meta.startedAt, attempts: meta.attempts, ttftMs: res.ttftMs, responseModel: res.value.model });
+      const reported = usageOf(res.value);
+      const estimated = !reported && estimate ? estimate(res.value) : undefined;
+      this.record(node, op, purpose, { usage: reported ?? estimated, ...(estimated ? { usageEstimated: true } : {}), startedAt: meta.startedAt, attempts: meta.attempts, ttftMs: res.ttftMs, responseModel: res.value.model });
     });
     return value.value;
   }
@@ -243,6 +255,8 @@ export class ModelClient {
     op: Operation,
     settings: CallSettings,
     open: (node: ModelNode, opts: CallOptions) => Promise<{ chunks: AsyncIterable<T>; ttftMs: number }>,
+    /** What the prompt was, for an estimate when the upstream reports no usage. */
+    prompt: unknown,
   ): Promise<MeteredStream<T>> {
     const purpose = settings.purpose ?? "answer";
     const signal = settings.signal ?? this.ctx.signal;
@@ -269,10 +283,10 @@ export class ModelClient {
     const finish = (status: UsageRecord["status"], errorCode?: string) => {
       if (recorded) return;
       recorded = true;
-      // Without upstream usage (upstream can't report it, or the stream was cut), count the
-      // chunks we forwarded as output tokens: an estimate, but never a silent zero.
-      const reported = usage ?? (deltas > 0 ? { prompt_tokens: 0, completion_tokens: deltas, total_tokens: deltas } : null);
-      self.record(node, op, purpose, { usage: reported, startedAt, ttftMs: value.ttftMs, status, errorCode, streamed: true, responseModel });
+      // Without upstream usage (upstream can't report it, or the stream was cut), estimate: the
+      // prompt from the request, one output token per chunk forwarded. Never a silent zero.
+      const estimated = usage ? undefined : estimateUsage(prompt, undefined, deltas);
+      self.record(node, op, purpose, { usage: usage ?? estimated, ...(estimated ? { usageEstimated: true } : {}), startedAt, ttftMs: value.ttftMs, status, errorCode, streamed: true, responseModel });
     };
     return {
       model: node,

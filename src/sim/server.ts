@@ -158,6 +158,8 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     if (headerFault) specs.push(headerFault);
     if (model.faults) specs.push(...model.faults);
     const fault = specs.length ? faults.pick(requestId, specs) : undefined;
+    // `x-sim-usage: omit` plays an upstream that reports no usage (some self-hosted servers).
+    const omitUsage = req.headers["x-sim-usage"] === "omit";
     const stream = body.stream === true;
 
     // The Anthropic and Gemini protocols answer faults themselves, with their own error bodies.
@@ -187,7 +189,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
       }
     }
 
-    if (path === "/embeddings") return handleEmbeddings(res, body, model);
+    if (path === "/embeddings") return handleEmbeddings(res, body, model, omitUsage);
     const isChat = path === "/chat/completions";
     if (!isChat && path !== "/completions") return sendJson(res, 404, errorBody(`no route POST ${url.pathname}`, "invalid_request_error"));
 
@@ -229,11 +231,12 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
       }
       stats.promptTokens += promptTokens;
       stats.completionTokens += completionTokens;
+      if (omitUsage) delete (payload as { usage?: unknown }).usage;
       return sendJson(res, 200, payload);
     }
 
     // Streaming.
-    const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    const includeUsage = !omitUsage && (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     const events: object[] = [];
     if (isChat) for (const c of choices) events.push(...chatChunks(id, model.name, created, c, logprobs, topLogprobs));
     else for (const c of choices) events.push(...completionChunks(id, model.name, created, c, logprobs));
@@ -269,7 +272,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     stats.completionTokens += completionTokens;
   }
 
-  function handleEmbeddings(res: ServerResponse, body: Record<string, unknown>, model: SimModelConfig): void {
+  function handleEmbeddings(res: ServerResponse, body: Record<string, unknown>, model: SimModelConfig, omitUsage = false): void {
     const inputs = Array.isArray(body.input) ? body.input.map((x) => (Array.isArray(x) || typeof x === "number" ? JSON.stringify(x) : String(x))) : [String(body.input ?? "")];
     const dims = Number(body.dimensions ?? 64);
     const base64 = body.encoding_format === "base64";
@@ -280,7 +283,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     });
     const tokens = inputs.reduce((s, t) => s + countTokens(t), 0);
     stats.promptTokens += tokens;
-    sendJson(res, 200, { object: "list", data, model: model.name, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+    sendJson(res, 200, { object: "list", data, model: model.name, ...(omitUsage ? {} : { usage: { prompt_tokens: tokens, total_tokens: tokens } }) });
   }
 
   const server: Server = createServer((req, res) => {

@@ -35,6 +35,11 @@ export interface UsageRecord {
   startedAt: number;
   /** Model name the upstream reported. */
   responseModel?: string;
+  /**
+   * The upstream reported no usage for this call, so its tokens (and cost) are the gateway's
+   * estimate (`models/usage-estimate.ts`), not the provider's count.
+   */
+  usageEstimated?: boolean;
 }
 
 /** Totals of an account, in OpenAI's usage shape plus the cost. */

@@ -21,6 +21,7 @@ export const METRICS = {
   timePerOutputChunk: "gen_ai.client.operation.time_per_output_chunk",
   cost: "octoroute.cost",
   unpricedCalls: "octoroute.calls.unpriced",
+  usageEstimatedCalls: "octoroute.calls.usage_estimated",
   requests: "octoroute.requests",
   requestDuration: "octoroute.request.duration",
   budgetRemaining: "octoroute.budget.remaining",
@@ -106,6 +107,7 @@ export function callAttributes(r: UsageRecord): Attributes {
   if (r.costUsd !== null) a["octoroute.cost_usd"] = r.costUsd;
   if (r.ttftMs !== null) a["octoroute.ttft_ms"] = r.ttftMs;
   if (r.status !== "ok") a["error.type"] = r.errorCode ?? r.status;
+  if (r.usageEstimated) a["octoroute.usage_estimated"] = true;
   return a;
 }
 

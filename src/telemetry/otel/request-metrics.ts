@@ -127,6 +127,7 @@ export class RequestMetrics implements MetricProducer {
   private readonly perChunk = new HistogramData({ name: METRICS.timePerOutputChunk, unit: "s", description: "Decode time per output token after the first (streamed calls)." }, PER_TOKEN_BUCKETS_S);
   private readonly cost = new CounterData({ name: METRICS.cost, unit: "USD", description: "Cost of upstream calls at catalog prices." });
   private readonly unpriced = new CounterData({ name: METRICS.unpricedCalls, unit: "", description: "Upstream calls whose model has no known price (cost unknown, not 0)." });
+  private readonly usageEstimated = new CounterData({ name: METRICS.usageEstimatedCalls, unit: "", description: "Upstream calls whose upstream reported no usage: their tokens and cost are the gateway's estimate." });
   private readonly requests = new CounterData({ name: METRICS.requests, unit: "", description: "Client requests by tenant, route, strategy and status." });
   private readonly requestDuration = new HistogramData({ name: METRICS.requestDuration, unit: "s", description: "Duration of client requests through the gateway." }, DURATION_BUCKETS_S);
 
@@ -144,6 +145,7 @@ export class RequestMetrics implements MetricProducer {
       if (perToken !== null) this.perChunk.record(perToken, key, same);
       if (r.costUsd !== null) this.cost.add(r.costUsd, key, same);
       else if (r.inputTokens + r.outputTokens > 0) this.unpriced.add(1, key, same);
+      if (r.usageEstimated) this.usageEstimated.add(1, key, same);
     }
     const attrs = requestMetricAttributes(s);
     const key = keyOf(attrs);
@@ -153,7 +155,7 @@ export class RequestMetrics implements MetricProducer {
 
   async collect(): Promise<CollectionResult> {
     const end = hrTime(Date.now());
-    const all = [this.tokens, this.duration, this.ttfc, this.perChunk, this.cost, this.unpriced, this.requests, this.requestDuration];
+    const all = [this.tokens, this.duration, this.ttfc, this.perChunk, this.cost, this.unpriced, this.usageEstimated, this.requests, this.requestDuration];
     return {
       // The reader keeps the SDK's resource and takes only the scope metrics from a producer.
       // Instruments nothing was recorded on yet are left out, as the SDK leaves its own out.
