@@ -211,8 +211,8 @@ describe("budgets and rate limits under workerd (Durable Object counters)", () =
       .create({ model: "sim-fast", messages: [{ role: "user", content }], max_tokens: 20 })
       .withResponse()
       .then(
-        ({ response }) => ({ status: 200, cost: Number(response.headers.get("x-octoroute-cost-usd")), code: undefined as string | undefined, retryAfter: null as string | null }),
-        (e: { status?: number; code?: string; headers?: Headers }) => ({ status: e.status ?? 0, cost: 0, code: e.code, retryAfter: e.headers?.get("retry-after") ?? null }),
+        ({ response }) => ({ status: 200, cost: Number(response.headers.get("x-octoroute-cost-usd")), code: undefined as string | undefined, retryAfter: null as string | null, remaining: response.headers.get("x-ratelimit-remaining-requests") }),
+        (e: { status?: number; code?: string; headers?: Headers }) => ({ status: e.status ?? 0, cost: 0, code: e.code, retryAfter: e.headers?.get("retry-after") ?? null, remaining: null as string | null }),
       );
 
   it("holds a nearly spent budget under 20 concurrent requests, then refuses with budget_exceeded", async () => {
@@ -241,6 +241,8 @@ describe("budgets and rate limits under workerd (Durable Object counters)", () =
     const first = [];
     for (let i = 0; i < 3; i++) first.push(await ask(KEY_LIMITED, `limited ${i}`));
     expect(first.map((r) => r.status)).toEqual([200, 200, 200]);
+    // The object reports the key's standing as OpenAI's rate-limit headers.
+    expect(first.map((r) => r.remaining)).toEqual(["2", "1", "0"]);
     const fourth = await ask(KEY_LIMITED, "limited 3");
     expect(fourth).toMatchObject({ status: 429, code: "rate_limit_exceeded" });
     expect(Number(fourth.retryAfter)).toBeGreaterThanOrEqual(1);

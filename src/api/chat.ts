@@ -97,7 +97,7 @@ export async function runChat(
       const totals = tracker.finish(200);
       const answered = scope.account.records.findLast((r) => r.purpose === "answer" && r.status === "ok")?.model ?? plan.node;
       const body = output.fromCompletion({ ...completion, usage: totals.usage, ...(octoroute ? { octoroute } : {}) }, totals.costUsd);
-      const explain = explainHeaders(plan, selected.strategy.name, answered, totals.costUsd);
+      const explain = explainHeaders(plan, selected.strategy.name, answered, totals.costUsd, tracker.admission);
       if (ctx.budget.stoppedBy) explain["x-octoroute-budget-stopped"] = ctx.budget.stoppedBy;
       if (selected.note) explain["x-octoroute-strategy-note"] = selected.note;
       return jsonResponse(c, body, explain);
@@ -167,7 +167,7 @@ export async function runChat(
       yield* output.streamEnd(template, totals, includeUsage);
     })();
     return sseResponse(items, {
-      headers: { "x-request-id": scope.requestId, ...explainHeaders(plan, selected.strategy.name, answeringModel) },
+      headers: { "x-request-id": scope.requestId, ...explainHeaders(plan, selected.strategy.name, answeringModel, undefined, tracker.admission) },
       done: output.sseDone,
       errorEvent: output.errorEvent,
       onEnd: (outcome) => {

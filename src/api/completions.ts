@@ -44,7 +44,7 @@ export async function handleCompletions(c: Context<GatewayEnv>, hooks: GatewayHo
     if (!request.stream) {
       const completion = await client.complete(request);
       const totals = tracker.finish(200);
-      return jsonResponse(c, { ...completion, usage: totals.usage }, explainHeaders(plan, "none", plan.node, totals.costUsd));
+      return jsonResponse(c, { ...completion, usage: totals.usage }, explainHeaders(plan, "none", plan.node, totals.costUsd, tracker.admission));
     }
     const stream = await client.completeStream(request);
     const includeUsage = request.stream_options?.include_usage === true;
@@ -63,7 +63,7 @@ export async function handleCompletions(c: Context<GatewayEnv>, hooks: GatewayHo
       }
     })();
     return sseResponse(items, {
-      headers: { "x-request-id": scope.requestId, ...explainHeaders(plan, "none", stream.model.name) },
+      headers: { "x-request-id": scope.requestId, ...explainHeaders(plan, "none", stream.model.name, undefined, tracker.admission) },
       done: true,
       onEnd: (outcome) => {
         if (outcome === "cancelled") scope.abort();
@@ -94,7 +94,7 @@ export async function handleEmbeddings(c: Context<GatewayEnv>, hooks: GatewayHoo
     }
     const result = await client.embed(request);
     const totals = tracker.finish(200);
-    return jsonResponse(c, { ...result, usage: { prompt_tokens: totals.usage.prompt_tokens, total_tokens: totals.usage.prompt_tokens } }, explainHeaders(plan, "none", plan.node, totals.costUsd));
+    return jsonResponse(c, { ...result, usage: { prompt_tokens: totals.usage.prompt_tokens, total_tokens: totals.usage.prompt_tokens } }, explainHeaders(plan, "none", plan.node, totals.costUsd, tracker.admission));
   } catch (err) {
     tracker.finish(asGatewayError(err).status, asGatewayError(err));
     throw err;

@@ -32,6 +32,8 @@ export interface AdmissionRequest {
 export interface Admission {
   /** Called once when the request ends, with what it actually cost. */
   settle(totals: AccountTotals): void;
+  /** Response headers the admission adds (OpenAI's `x-ratelimit-*` for rate-limited tenants). */
+  headers?: Record<string, string>;
 }
 
 export interface RequestSummary {
@@ -88,7 +90,8 @@ export function composeHooks(...sets: Array<GatewayHooks | undefined>): GatewayH
         for (const a of granted) a.settle(nothing);
         throw err;
       }
-      return { settle: (totals) => granted.forEach((a) => a.settle(totals)) };
+      const headers = Object.assign({}, ...granted.map((a) => a.headers ?? {})) as Record<string, string>;
+      return { settle: (totals) => granted.forEach((a) => a.settle(totals)), ...(Object.keys(headers).length ? { headers } : {}) };
     };
   }
   if (ends.length === 1) out.onRequestEnd = ends[0];

@@ -99,7 +99,7 @@ export async function runNative(
     response.usage = toResponseUsage(totals.usage);
     await persist(response);
     const answered = scope.account.records.findLast((r) => r.status === "ok")?.model ?? plan.node;
-    return jsonResponse(c, response, explainHeaders(plan, "none", answered, totals.costUsd));
+    return jsonResponse(c, response, explainHeaders(plan, "none", answered, totals.costUsd, tracker.admission));
   } catch (err) {
     tracker.finish(asGatewayError(err).status, asGatewayError(err));
     throw err;

@@ -11,7 +11,7 @@ import type { Admission, AdmissionRequest } from "../../api/hooks.js";
 import type { Price } from "../../config/common.js";
 import { worstCaseCost } from "../../telemetry/pricing.js";
 import type { AccountTotals } from "../../telemetry/usage.js";
-import { type CounterStore, keyScope, type ScopePolicy, tenantScope } from "./types.js";
+import { type CounterStore, keyScope, type LimitStatus, type ScopePolicy, tenantScope } from "./types.js";
 
 export interface AdmissionOptions {
   store: CounterStore;
@@ -59,7 +59,9 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
       throw new GatewayError(message, { status: 429, code: result.code, retryable: result.code === "rate_limit_exceeded", retryAfterSeconds: result.retryAfterSeconds });
     }
     let settled = false;
+    const headers = rateLimitHeaders(result);
     return {
+      ...(headers ? { headers } : {}),
       settle(totals: AccountTotals) {
         if (settled) return;
         settled = true;
@@ -67,4 +69,21 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
       },
     };
   };
+}
+
+/**
+ * OpenAI's rate-limit headers, for tenants or keys with rpm/tpm limits: `x-ratelimit-limit-*`,
+ * `x-ratelimit-remaining-*` (after this request) and `x-ratelimit-reset-*` (when the sliding
+ * minute next frees room), for the tightest scope. Absent when no limit applies, or when the
+ * counter store cannot tell (Redis).
+ */
+export function rateLimitHeaders(result: { requests?: LimitStatus; tokens?: LimitStatus }): Record<string, string> | undefined {
+  const h: Record<string, string> = {};
+  for (const [kind, s] of [["requests", result.requests], ["tokens", result.tokens]] as const) {
+    if (!s) continue;
+    h[`x-ratelimit-limit-${kind}`] = String(s.limit);
+    h[`x-ratelimit-remaining-${kind}`] = String(s.remaining);
+    h[`x-ratelimit-reset-${kind}`] = `${s.resetSeconds}s`;
+  }
+  return Object.keys(h).length ? h : undefined;
 }

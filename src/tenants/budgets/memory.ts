@@ -4,7 +4,7 @@
  * restart; rate windows are 60 one-second buckets (a sliding minute). JavaScript runs one acquire
  * at a time, so check-and-reserve is atomic here without locks.
  */
-import { type AcquireRequest, type AcquireResult, type CounterStore, type ScopeSpend, secondsUntilNext, type Settlement, utcDay } from "./types.js";
+import { type AcquireRequest, type AcquireResult, type CounterStore, type LimitStatus, type ScopePolicy, type ScopeSpend, secondsUntilNext, type Settlement, utcDay } from "./types.js";
 
 const WINDOW_S = 60;
 
@@ -38,6 +38,15 @@ class MinuteWindow {
     return sum;
   }
 
+  /** Seconds until the oldest counted second leaves the window (at least 1). */
+  secondsUntilOldestLeaves(nowSec: number): number {
+    for (let s = nowSec - WINDOW_S + 1; s <= nowSec; s++) {
+      const i = this.index(s);
+      if (this.stamps[i] === s && this.buckets[i]! > 0) return Math.max(1, s + WINDOW_S - nowSec);
+    }
+    return 1;
+  }
+
   /** Seconds until the window has room for `need` more (at least 1). */
   secondsUntilRoom(nowSec: number, cap: number, need: number): number {
     let total = this.total(nowSec);
@@ -63,6 +72,25 @@ interface Reservation {
   usd: number;
   tokens: number;
   sec: number;
+}
+
+/** The tightest rpm and tpm standing over the scopes that have those limits (after reserving). */
+function standing(states: Array<{ p: ScopePolicy; s: ScopeState }>, sec: number): { requests?: LimitStatus; tokens?: LimitStatus } {
+  let requests: LimitStatus | undefined;
+  let tokens: LimitStatus | undefined;
+  for (const { p, s } of states) {
+    const rpm = p.limits?.rpm;
+    if (rpm !== undefined) {
+      const remaining = Math.max(0, rpm - s.requests.total(sec));
+      if (!requests || remaining < requests.remaining) requests = { limit: rpm, remaining, resetSeconds: s.requests.secondsUntilOldestLeaves(sec) };
+    }
+    const tpm = p.limits?.tpm;
+    if (tpm !== undefined) {
+      const remaining = Math.max(0, Math.floor(tpm - s.tokens.total(sec)));
+      if (!tokens || remaining < tokens.remaining) tokens = { limit: tpm, remaining, resetSeconds: s.tokens.secondsUntilOldestLeaves(sec) };
+    }
+  }
+  return { ...(requests ? { requests } : {}), ...(tokens ? { tokens } : {}) };
 }
 
 export class MemoryCounterStore implements CounterStore {
@@ -114,7 +142,7 @@ export class MemoryCounterStore implements CounterStore {
       s.tokens.add(sec, req.tokens);
     }
     this.reservations.set(req.id, { scopes: states.map(({ s }) => s), usd: req.usd, tokens: req.tokens, sec });
-    return { ok: true };
+    return { ok: true, ...standing(states, sec) };
   }
 
   async settle(id: string, actual: Settlement): Promise<void> {

@@ -27,8 +27,22 @@ export interface AcquireRequest {
   tokens: number;
 }
 
+/** Where a rate limit stands after an admission (the tightest scope that has the limit). */
+export interface LimitStatus {
+  limit: number;
+  remaining: number;
+  /** Seconds until the window has more room than now. */
+  resetSeconds: number;
+}
+
 export type AcquireResult =
-  | { ok: true }
+  | {
+      ok: true;
+      /** Requests-per-minute standing, when a scope has an rpm limit (stores that can tell). */
+      requests?: LimitStatus;
+      /** Tokens-per-minute standing, when a scope has a tpm limit. */
+      tokens?: LimitStatus;
+    }
   | {
       ok: false;
       code: "budget_exceeded" | "rate_limit_exceeded";
