@@ -194,33 +194,29 @@ for (const store of STORES) {
       expect(used).toBeLessThanOrEqual(tpm);
       expect(used + estimateTokens([{ role: "user", content }]) + 20).toBeGreaterThan(tpm);
     });
+
+    it("tell a limited key its rpm and tpm standing on every answer, streamed or not; an unlimited tenant gets none", async () => {
+      const s = await stack((cfg) => {
+        ((tenants(cfg)["team-b"]!.keys as Array<Record<string, unknown>>)[0]!).limits = { rpm: 5 };
+        tenants(cfg)["team-b"]!.limits = { tpm: 100_000 };
+      });
+      const remaining: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await chat(s, `headers ${i}`, 5, KEY_B, "sim-small");
+        expect(res.status).toBe(200);
+        expect(res.headers.get("x-ratelimit-limit-requests")).toBe("5");
+        expect(res.headers.get("x-ratelimit-limit-tokens")).toBe("100000");
+        expect(Number(res.headers.get("x-ratelimit-remaining-tokens"))).toBeLessThan(100_000);
+        expect(res.headers.get("x-ratelimit-reset-requests")).toMatch(/^([1-9]|[1-5]\d|60)s$/);
+        remaining.push(Number(res.headers.get("x-ratelimit-remaining-requests")));
+      }
+      expect(remaining).toEqual([4, 3, 2]);
+      const streamed = await post(s, "/v1/chat/completions", { model: "sim-small", stream: true, messages: [{ role: "user", content: "streamed" }], max_tokens: 5 }, {}, KEY_B);
+      expect(streamed.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+      await streamed.text();
+      const free = await chat(s, "no limits here", 5, KEY_A, "sim-small");
+      expect(free.headers.get("x-ratelimit-limit-requests")).toBeNull();
+    });
   });
   });
 }
-
-// OpenAI's x-ratelimit-* headers come from the in-process store (and the edge's Durable Object,
-// which runs it); the Redis script does not report them.
-describe("rate-limit headers (in-process counters)", () => {
-  it("tell a limited key its rpm and tpm standing on every answer, streamed or not; an unlimited tenant gets none", async () => {
-    const s = await stack((cfg) => {
-      ((tenants(cfg)["team-b"]!.keys as Array<Record<string, unknown>>)[0]!).limits = { rpm: 5 };
-      tenants(cfg)["team-b"]!.limits = { tpm: 100_000 };
-    });
-    const remaining: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const res = await chat(s, `headers ${i}`, 5, KEY_B, "sim-small");
-      expect(res.status).toBe(200);
-      expect(res.headers.get("x-ratelimit-limit-requests")).toBe("5");
-      expect(res.headers.get("x-ratelimit-limit-tokens")).toBe("100000");
-      expect(Number(res.headers.get("x-ratelimit-remaining-tokens"))).toBeLessThan(100_000);
-      expect(res.headers.get("x-ratelimit-reset-requests")).toMatch(/^([1-9]|[1-5]\d|60)s$/);
-      remaining.push(Number(res.headers.get("x-ratelimit-remaining-requests")));
-    }
-    expect(remaining).toEqual([4, 3, 2]);
-    const streamed = await post(s, "/v1/chat/completions", { model: "sim-small", stream: true, messages: [{ role: "user", content: "streamed" }], max_tokens: 5 }, {}, KEY_B);
-    expect(streamed.headers.get("x-ratelimit-remaining-requests")).toBe("1");
-    await streamed.text();
-    const free = await chat(s, "no limits here", 5, KEY_A, "sim-small");
-    expect(free.headers.get("x-ratelimit-limit-requests")).toBeNull();
-  });
-});

@@ -21,7 +21,7 @@
  */
 import { createHash } from "node:crypto";
 import { createClient } from "@redis/client";
-import { type AcquireRequest, type AcquireResult, type CounterStore, type ScopePolicy, type ScopeSpend, secondsUntilNext, type Settlement, utcDay } from "../tenants/budgets/types.js";
+import { type AcquireRequest, type AcquireResult, type CounterStore, type LimitStatus, type ScopePolicy, type ScopeSpend, secondsUntilNext, type Settlement, utcDay } from "../tenants/budgets/types.js";
 
 /** A reservation outlives any request the gateway lets run (strategies included) by far. */
 const RESERVATION_TTL_MS = 30 * 60_000;
@@ -53,6 +53,14 @@ local function window(key)
   end
   return total, buckets
 end
+-- The tightest standing after this request, per kind: {limit, remaining, seconds to reset}.
+local standing = {}
+local function note(kind, cap, total, buckets, need)
+  local oldest = sec
+  for s, v in pairs(buckets) do if v > 0 and s < oldest then oldest = s end end
+  local remaining = math.max(0, math.floor(cap - total - need))
+  if standing[kind] == nil or remaining < standing[kind][2] then standing[kind] = {cap, remaining, math.max(1, oldest + 60 - sec)} end
+end
 local function untilRoom(total, buckets, cap, need)
   for s = sec - 59, sec do
     total = total - (buckets[s] or 0)
@@ -75,11 +83,13 @@ for i = 0, n - 1 do
   if rpm ~= '' then
     local total, buckets = window(P .. 'q:' .. S)
     if total + 1 > tonumber(rpm) then return {'rate_limit_exceeded', S, 'rpm', tostring(untilRoom(total, buckets, tonumber(rpm), 1))} end
+    note('rpm', tonumber(rpm), total, buckets, 1)
   end
   if tpm ~= '' then
     local total, buckets = window(P .. 't:' .. S)
     local cap = tonumber(tpm)
     if total + tokens > cap then return {'rate_limit_exceeded', S, 'tpm', tostring(untilRoom(total, buckets, cap, math.min(tokens, cap)))} end
+    note('tpm', cap, total, buckets, tokens)
   end
 end
 for i = 0, n - 1 do
@@ -98,7 +108,16 @@ for i = 0, n - 1 do
     redis.call('EXPIRE', P .. 't:' .. S, 120)
   end
 end
-return {'ok'}
+local out = {'ok'}
+for _, kind in ipairs({'rpm', 'tpm'}) do
+  local st = standing[kind]
+  if st then
+    table.insert(out, tostring(st[1])); table.insert(out, tostring(st[2])); table.insert(out, tostring(st[3]))
+  else
+    table.insert(out, ''); table.insert(out, ''); table.insert(out, '')
+  end
+end
+return out
 `;
 
 /** Settles one reservation on every scope: spend added, reservation dropped, tokens corrected. */
@@ -251,7 +270,7 @@ export class RedisCounterStore implements CounterStore {
       }
       return { ok: true };
     }
-    if (reply[0] === "ok") return { ok: true };
+    if (reply[0] === "ok") return { ok: true, ...standingOf(reply, 1, "requests"), ...standingOf(reply, 4, "tokens") };
     this.reservations.delete(req.id);
     return { ok: false, code: reply[0] as "budget_exceeded" | "rate_limit_exceeded", scope: reply[1]!, limit: reply[2] as "usdPerDay", retryAfterSeconds: Number(reply[3]) };
   }
@@ -313,4 +332,10 @@ export class RedisCounterStore implements CounterStore {
 
 function hasBudget(p: ScopePolicy): boolean {
   return p.budget?.usdPerDay !== undefined || p.budget?.usdPerMonth !== undefined;
+}
+
+/** `{requests|tokens: LimitStatus}` from the script's reply at `at` (limit, remaining, reset), if the kind applied. */
+function standingOf(reply: string[], at: number, kind: "requests" | "tokens"): Partial<Record<"requests" | "tokens", LimitStatus>> {
+  if (!reply[at]) return {};
+  return { [kind]: { limit: Number(reply[at]), remaining: Number(reply[at + 1]), resetSeconds: Number(reply[at + 2]) } };
 }

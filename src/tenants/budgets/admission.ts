@@ -74,8 +74,7 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
 /**
  * OpenAI's rate-limit headers, for tenants or keys with rpm/tpm limits: `x-ratelimit-limit-*`,
  * `x-ratelimit-remaining-*` (after this request) and `x-ratelimit-reset-*` (when the sliding
- * minute next frees room), for the tightest scope. Absent when no limit applies, or when the
- * counter store cannot tell (Redis).
+ * minute next frees room), for the tightest scope. Absent when no limit applies.
  */
 export function rateLimitHeaders(result: { requests?: LimitStatus; tokens?: LimitStatus }): Record<string, string> | undefined {
   const h: Record<string, string> = {};
