@@ -95,6 +95,10 @@ export function createApp(deps: AppDeps): Hono<GatewayEnv> {
     if (gw.status >= 500 && gw.code === "internal_error") console.error(`[${c.get("requestId")}] internal error:`, err);
     const headers: Record<string, string> = { "x-request-id": c.get("requestId") ?? "" };
     if (gw.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(gw.retryAfterSeconds)));
+    // OpenAI's SDKs retry 408/409/429/5xx on their own unless `x-should-retry` says otherwise: a
+    // spent budget (429 until tomorrow) or an upstream failure the gateway has already retried
+    // and judged final should not be sent again two more times.
+    if (gw.status === 408 || gw.status === 409 || gw.status === 429 || gw.status >= 500) headers["x-should-retry"] = String(gw.retryable);
     // An error thrown before the handler (a missing key) skips the middleware's CORS step: a
     // browser client must still be able to read it.
     const origin = requestHeader(c, "origin");

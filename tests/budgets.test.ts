@@ -78,6 +78,8 @@ for (const store of STORES) {
       const s = await stack((cfg) => (tenants(cfg)["team-a"]!.budget = { usdPerDay: 0.000001 }));
       const res = await chat(s, "too expensive", 100);
       expect(res.status).toBe(429);
+      // Retrying a spent budget in seconds is pointless: the SDKs are told not to.
+      expect(res.headers.get("x-should-retry")).toBe("false");
       const body = (await res.json()) as { error: { code: string; type: string; message: string } };
       expect(body.error.code).toBe("budget_exceeded");
       expect(body.error.type).toBe("rate_limit_error");
@@ -85,11 +87,14 @@ for (const store of STORES) {
       const retryAfter = Number(res.headers.get("retry-after"));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(86_400);
-      // The SDK sees an OpenAI RateLimitError carrying the code.
-      await expect(s.client().chat.completions.create({ model: "sim-large", messages: [{ role: "user", content: "x" }], max_tokens: 100 })).rejects.toMatchObject({
+      // The SDK sees an OpenAI RateLimitError carrying the code, and (with its default retries on)
+      // sends it once: the refusal is one ledger row, not three.
+      const before = (await usageTotals(s)).requests;
+      await expect(s.client(undefined, { maxRetries: 2 }).chat.completions.create({ model: "sim-large", messages: [{ role: "user", content: "x" }], max_tokens: 100 })).rejects.toMatchObject({
         status: 429,
         code: "budget_exceeded",
       });
+      expect((await usageTotals(s)).requests).toBe(before + 1);
       // Other tenants are not affected.
       expect((await chat(s, "fine", 100, KEY_B, "sim-small")).status).toBe(200);
     });
@@ -166,6 +171,7 @@ for (const store of STORES) {
       const res = await chat(s, "rpm 4", 5, KEY_B, "sim-small");
       expect(res.status).toBe(429);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("rate_limit_exceeded");
+      expect(res.headers.get("x-should-retry")).toBe("true");
       const retryAfter = Number(res.headers.get("retry-after"));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
