@@ -38,6 +38,7 @@ beforeAll(async () => {
       const models = cfg.models as Record<string, unknown>;
       models.gemini = { provider: "gemini", upstreamModel: "sim-fast", price: PRICE, capabilities };
       models["gemini-badkey"] = { provider: "gemini-badkey", upstreamModel: "sim-fast", price: PRICE, capabilities };
+      models["gemini-embed"] = { provider: "gemini", upstreamModel: "text-embedding-004", price: { input: 0.1, output: 0 }, capabilities: { chat: false, embeddings: true } };
     },
   });
 });
@@ -190,6 +191,27 @@ describe("gemini: structured outputs", () => {
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
     expect(() => Recipe.parse(JSON.parse(text))).not.toThrow();
+  });
+});
+
+describe("gemini: embeddings", () => {
+  it("embeds through batchEmbedContents, floats or base64, sized by dimensions, with estimated usage", async () => {
+    const input = ["the quick brown fox", "jumps over the lazy dog"];
+    const floats = await client().embeddings.create({ model: "gemini-embed", input, dimensions: 8, encoding_format: "float" });
+    expect(floats.data.map((d) => d.index)).toEqual([0, 1]);
+    expect(floats.data.every((d) => d.embedding.length === 8)).toBe(true);
+    // The same vectors as base64 (little-endian float32), as the SDK asks for by default.
+    const packed = await client().embeddings.create({ model: "gemini-embed", input, dimensions: 8, encoding_format: "base64" });
+    const decoded = packed.data.map((d) => {
+      const bytes = Buffer.from(d.embedding as unknown as string, "base64");
+      return Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4));
+    });
+    expect(decoded[0]).toEqual(floats.data[0]!.embedding.map((v) => Math.fround(v)));
+    // Gemini reports no usage: estimated from the input, and priced.
+    expect(floats.usage.prompt_tokens).toBeGreaterThan(5);
+    const err = await errorOf(client().embeddings.create({ model: "gemini-embed", input: [[1, 2, 3]] }));
+    expect(err.status).toBe(400);
+    expect((err.error as { param?: string }).param).toBe("input");
   });
 });
 

@@ -24,12 +24,30 @@ export interface GeminiSimDeps {
   sleep(ms: number): Promise<unknown>;
 }
 
-const PATH = /^\/v1beta\/(models|tunedModels)\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const PATH = /^\/v1beta\/(models|tunedModels)\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/;
 
 /** The model and method of a Gemini path, or null when the path is not one. */
-export function matchGeminiPath(pathname: string): { model: string; stream: boolean } | null {
+export function matchGeminiPath(pathname: string): { model: string; stream: boolean; embed: boolean } | null {
   const m = PATH.exec(pathname);
-  return m ? { model: decodeURIComponent(m[2]!), stream: m[3] === "streamGenerateContent" } : null;
+  return m ? { model: decodeURIComponent(m[2]!), stream: m[3] === "streamGenerateContent", embed: m[3] === "batchEmbedContents" } : null;
+}
+
+/**
+ * `:batchEmbedContents`: one deterministic vector per request (the sim's OpenAI embeddings), sized
+ * by `outputDimensionality`. Like the real API, no token usage in the answer.
+ */
+export function handleGeminiEmbed(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, embed: (text: string, dims: number) => number[], stats: GeminiSimDeps["stats"]): void {
+  const key = (req.headers["x-goog-api-key"] as string | undefined) ?? "";
+  if (!key) return sendError(res, 403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
+  const requests = Array.isArray(body.requests) ? (body.requests as Array<Record<string, unknown>>) : [];
+  if (!requests.length) return sendError(res, 400, "* BatchEmbedContentsRequest.requests: at least one request is required");
+  const embeddings = requests.map((r) => {
+    const parts = isRecord(r.content) && Array.isArray(r.content.parts) ? (r.content.parts as Part[]) : [];
+    const text = parts.map((p) => String(p.text ?? "")).join("");
+    stats.promptTokens += countTokens(text);
+    return { values: embed(text, Number(r.outputDimensionality ?? 64)) };
+  });
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ embeddings }));
 }
 
 type Part = Record<string, unknown> & { text?: unknown; functionCall?: { name?: unknown; args?: unknown }; functionResponse?: { name?: unknown; response?: unknown } };

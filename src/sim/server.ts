@@ -12,7 +12,7 @@ import { countTokens, hash32, rng, tokenize } from "./random.js";
 import type { ChatLikeMessage, FaultSpec, GenInput, GenOutput, SimModelConfig } from "./types.js";
 import { handleAnthropicMessages } from "./anthropic-wire.js";
 import { listening } from "../node/listen-error.js";
-import { handleGeminiGenerate, matchGeminiPath } from "./gemini-wire.js";
+import { handleGeminiEmbed, handleGeminiGenerate, matchGeminiPath } from "./gemini-wire.js";
 
 export interface SimOptions {
   host?: string;
@@ -166,6 +166,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     if (path === "/messages") {
       return handleAnthropicMessages(req, res, body, model, { generate, outputTokens, fault, stats, sleep, promptCache });
     }
+    if (gemini?.embed) return handleGeminiEmbed(req, res, body, embed, stats);
     if (gemini) return handleGeminiGenerate(req, res, body, model, gemini.stream, { generate, fault, stats, sleep });
 
     if (fault) {

@@ -5,7 +5,8 @@
  * `errors.ts` reads Google's error body. Transport is the shared `transport.ts`.
  *
  * Declare for Gemini models in the config: `logprobs: false` (not translated here); `n > 1` is
- * `candidateCount`. Completions and embeddings are not offered through this adapter → 400.
+ * `candidateCount`. Embeddings go to `batchEmbedContents` (`embeddings.ts`); legacy completions
+ * do not exist in the Gemini API → 400.
  */
 import { GatewayError } from "../../api/errors.js";
 import type { ChatRequest, CompletionRequest, EmbeddingRequest } from "../../api/schemas.js";
@@ -19,7 +20,11 @@ import { geminiErrorFormat, keyRejectedAs502 } from "./errors.js";
 import { toGenerateContentRequest } from "./request.js";
 import { toChatCompletion } from "./response.js";
 import { toChatChunks } from "./stream.js";
+import { type BatchEmbedResponse, toBatchEmbedRequest, toEmbeddingResponse } from "./embeddings.js";
 import type { GenerateContentResponse } from "./wire.js";
+
+/** `models/<name>` (or a tuned model's name) as Gemini's paths and bodies want it. */
+const resourceName = (model: string): string => (model.startsWith("models/") || model.startsWith("tunedModels/") ? model : `models/${model}`);
 
 /** Defaults for `type: gemini` providers; `baseUrl` and `headers` in the config override them. */
 export const GEMINI_DEFAULTS = { baseUrl: "https://generativelanguage.googleapis.com/v1beta" };
@@ -46,9 +51,8 @@ export class GeminiProvider implements Provider {
     this.target = { providerId: id, http, timeouts: config.timeouts, errorFormat: geminiErrorFormat, secrets: [config.apiKey] };
   }
 
-  private url(model: string, method: "generateContent" | "streamGenerateContent"): string {
-    const name = model.startsWith("models/") || model.startsWith("tunedModels/") ? model : `models/${model}`;
-    return `${this.baseUrl}/${name}:${method}${method === "streamGenerateContent" ? "?alt=sse" : ""}`;
+  private url(model: string, method: "generateContent" | "streamGenerateContent" | "batchEmbedContents"): string {
+    return `${this.baseUrl}/${resourceName(model)}:${method}${method === "streamGenerateContent" ? "?alt=sse" : ""}`;
   }
 
   async chat(model: string, req: ChatRequest, opts: CallOptions): Promise<ProviderResult<ChatCompletion>> {
@@ -85,7 +89,16 @@ export class GeminiProvider implements Provider {
     return Promise.reject(unsupported("legacy completions"));
   }
 
-  embed(_model: string, _req: EmbeddingRequest, _opts: CallOptions): Promise<ProviderResult<EmbeddingResponse>> {
-    return Promise.reject(unsupported("embeddings"));
+  async embed(model: string, req: EmbeddingRequest, opts: CallOptions): Promise<ProviderResult<EmbeddingResponse>> {
+    const body = toBatchEmbedRequest(resourceName(model), req);
+    const { value, ttftMs } = await requestJson<BatchEmbedResponse>(
+      this.target,
+      { url: this.url(model, "batchEmbedContents"), method: "POST", headers: { ...this.baseHeaders, ...opts.headers }, body: JSON.stringify(body) },
+      opts.signal,
+    ).catch(keyRejectedAs502);
+    if (!value || typeof value !== "object" || !Array.isArray(value.embeddings)) throw upstreamMalformed(this.id, "no embeddings in response");
+    if (value.embeddings.length !== body.requests.length) throw upstreamMalformed(this.id, `${value.embeddings.length} embeddings for ${body.requests.length} inputs`);
+    return { value: toEmbeddingResponse(value, model, req), ttftMs };
   }
+
 }
