@@ -38,7 +38,7 @@ describe("OctorouteCounters (Durable Object)", () => {
     const { data, state } = storage();
     const first = new OctorouteCounters(state);
     await tick();
-    expect(await first.apply(acquire("r1", 0.6))).toEqual({ ok: true });
+    expect(await first.apply(acquire("r1", 0.6))).toMatchObject({ ok: true });
     // A new instance (the object was evicted) gets the settlement.
     const second = new OctorouteCounters(state);
     await tick();
@@ -50,16 +50,16 @@ describe("OctorouteCounters (Durable Object)", () => {
     const third = new OctorouteCounters(state);
     await tick();
     expect(await third.apply(acquire("r2", 0.6))).toMatchObject({ ok: false, code: "budget_exceeded", limit: "usdPerDay" });
-    expect(await third.apply(acquire("r3", 0.4))).toEqual({ ok: true });
+    expect(await third.apply(acquire("r3", 0.4))).toMatchObject({ ok: true });
   });
 
   it("releases a reservation never settled after 30 minutes", async () => {
     const { state } = storage();
     const counters = new OctorouteCounters(state);
     await tick();
-    expect(await counters.apply(acquire("held", 0.9))).toEqual({ ok: true });
+    expect(await counters.apply(acquire("held", 0.9))).toMatchObject({ ok: true });
     expect(await counters.apply(acquire("next", 0.2, now + 60_000))).toMatchObject({ ok: false, code: "budget_exceeded" });
-    expect(await counters.apply(acquire("later", 0.2, now + 31 * 60_000))).toEqual({ ok: true });
+    expect(await counters.apply(acquire("later", 0.2, now + 31 * 60_000))).toMatchObject({ ok: true });
   });
 
   it("drops days before last month from storage when it loads", async () => {
