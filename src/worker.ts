@@ -13,8 +13,9 @@
  * (`src/edge/d1-response-store.ts`) and bandit routes their arms and feedback decisions
  * (`src/edge/d1-router-store.ts`); without it, both live in each isolate's memory.
  *
- * With `telemetry.otlp`, spans are exported as on Node (`src/edge/span-export-fetch.ts`); metrics
- * and `/metrics` are Node-only.
+ * With `telemetry.otlp`, spans are exported as on Node (`src/edge/span-export-fetch.ts`) and
+ * metrics are pushed with delta temporality (`src/edge/metrics-export-fetch.ts`); `/metrics`
+ * (a scrape of one process's totals) is Node-only.
  *
  * Router artifacts named by path are read from the `OCTOROUTE_FILES` static-assets binding (the
  * `config/` directory, `src/edge/router-artifacts.ts`).
@@ -31,6 +32,7 @@ import { type GatewayHooks, composeHooks } from "./api/hooks.js";
 import { type DurableObjectNamespaceLike, DurableObjectCounterStore } from "./edge/durable-counter-store.js";
 import { keepAlive, requestContext, type WaitUntil } from "./edge/request-context.js";
 import { edgeSpanExport } from "./edge/span-export-fetch.js";
+import { edgeMetricsExport } from "./edge/metrics-export-fetch.js";
 import { type FilesLike, loadEdgeArtifacts } from "./edge/router-artifacts.js";
 import { prepareRouters } from "./router/registry.js";
 import dashboardAssets from "octoroute-dashboard-assets";
@@ -104,7 +106,17 @@ async function buildApp(text: string, env: WorkerEnv): Promise<App> {
     budgets = { admit: budgetAdmission({ store, priceOf: (model: string) => runtime.catalog.get(model)?.price }) };
   }
   const spans = config.telemetry && edgeSpanExport(config.telemetry, { log: (msg) => console.warn(msg) });
-  const traces: GatewayHooks | undefined = spans ? { onRequestEnd: (s) => spans.add(s, requestContext.getStore()) } : undefined;
+  const metrics = config.telemetry && edgeMetricsExport(config.telemetry, { log: (msg) => console.warn(msg) });
+  const traces: GatewayHooks | undefined =
+    spans || metrics
+      ? {
+          onRequestEnd(s) {
+            const ctx = requestContext.getStore();
+            spans?.add(s, ctx);
+            metrics?.add(s, ctx);
+          },
+        }
+      : undefined;
   const { hooks: ledgerHooks, plugins } = edgeLedger(config, env.OCTOROUTE_DB, store);
   // Stored responses: in D1 when there is one (isolates share no memory), else in this isolate.
   const db = env.OCTOROUTE_DB;

@@ -29,6 +29,14 @@ let worker: Worker;
 /** OTLP/HTTP receiver on loopback: every span the Worker exports. */
 let collector: Server;
 let collectorAuth: string | undefined;
+type MetricsPush = {
+  resourceMetrics: Array<{
+    resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+    scopeMetrics: Array<{ metrics: Array<{ name: string; histogram?: { aggregationTemporality: number; dataPoints: Array<{ count: number | string; attributes: Array<{ key: string; value: { stringValue?: string } }> }> } }> }>;
+  }>;
+};
+/** Metrics the Worker pushed (delta temporality). */
+const pushes: MetricsPush[] = [];
 const exported: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: Array<{ key: string; value: Record<string, unknown> }> }> = [];
 let client: OpenAI;
 let config: Record<string, unknown>;
@@ -57,6 +65,7 @@ beforeAll(async () => {
     let body = "";
     req.on("data", (d: Buffer) => (body += d.toString("utf8")));
     req.on("end", () => {
+      if (req.url === "/v1/metrics") pushes.push(JSON.parse(body) as MetricsPush);
       if (req.url === "/v1/traces") {
         collectorAuth = req.headers.authorization;
         const msg = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: typeof exported }> }> };
@@ -67,7 +76,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => collector.listen(0, "127.0.0.1", r));
   config = baseConfig(sim.url);
-  config.telemetry = { otlp: { endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, headers: { authorization: "Bearer collector-token" } }, sampling: { ratio: 1 } };
+  config.telemetry = { otlp: { endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, headers: { authorization: "Bearer collector-token" }, metricsIntervalMs: 100 }, sampling: { ratio: 1 } };
   delete config.database; // Node-only; the Workers entry keeps no local database.
   // Short first-byte timeout, so the stall test below is quick (the others answer at once).
   const providers = config.providers as Record<string, { timeouts: Record<string, number> }>;
@@ -197,6 +206,35 @@ describe("the gateway under workerd", () => {
     const text = JSON.stringify(exported);
     expect(text).not.toContain("traced at the edge");
     expect(text).not.toContain(KEY_A);
+  }, 30_000);
+
+  it("pushes delta metrics: every call counted once across pushes, each isolate its own instance", async () => {
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: `metered ${i}` }] });
+    }
+    // The last request came after the interval, so its push holds everything counted before it.
+    const deadline = Date.now() + 5000;
+    const calls = () => {
+      let n = 0;
+      for (const p of pushes)
+        for (const rm of p.resourceMetrics)
+          for (const sm of rm.scopeMetrics)
+            for (const m of sm.metrics) {
+              if (m.name !== "gen_ai.client.token.usage") continue;
+              expect(m.histogram!.aggregationTemporality).toBe(1); // DELTA
+              for (const dp of m.histogram!.dataPoints) {
+                const attr = (k: string) => dp.attributes.find((a) => a.key === k)?.value.stringValue;
+                if (attr("gen_ai.request.model") === "gpt-4o-mini" && attr("gen_ai.token.type") === "input") n += Number(dp.count);
+              }
+            }
+      return n;
+    };
+    while (calls() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // One call from the pricing test above and two here: each counted exactly once.
+    expect(calls()).toBe(3);
+    const instance = pushes[0]!.resourceMetrics[0]!.resource.attributes.find((a) => a.key === "service.instance.id")?.value.stringValue;
+    expect(instance).toMatch(/^[0-9a-f]{16}$/);
   }, 30_000);
 
   it("lists models with the tenant's key", async () => {

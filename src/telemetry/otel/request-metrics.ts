@@ -52,6 +52,7 @@ class HistogramData {
   constructor(
     readonly descriptor: Descriptor,
     private readonly boundaries: number[],
+    private readonly temporality: AggregationTemporality,
   ) {}
 
   record(value: number, key: string, attributes: () => Attributes): void {
@@ -73,7 +74,7 @@ class HistogramData {
   data(startTime: HrTime, endTime: HrTime): MetricData {
     return {
       descriptor: { ...this.descriptor, valueType: ValueType.DOUBLE },
-      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      aggregationTemporality: this.temporality,
       dataPointType: DataPointType.HISTOGRAM,
       dataPoints: [...this.series.values()].map((s) => ({
         startTime,
@@ -88,7 +89,10 @@ class HistogramData {
 /** A monotonic sum (a counter) per attribute set. */
 class CounterData {
   private readonly series = new Map<string, { attributes: Attributes; value: number }>();
-  constructor(readonly descriptor: Descriptor) {}
+  constructor(
+    readonly descriptor: Descriptor,
+    private readonly temporality: AggregationTemporality,
+  ) {}
 
   add(value: number, key: string, attributes: () => Attributes): void {
     const s = this.series.get(key);
@@ -99,7 +103,7 @@ class CounterData {
   data(startTime: HrTime, endTime: HrTime): MetricData {
     return {
       descriptor: { ...this.descriptor, valueType: ValueType.DOUBLE },
-      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      aggregationTemporality: this.temporality,
       dataPointType: DataPointType.SUM,
       isMonotonic: true,
       dataPoints: [...this.series.values()].map((s) => ({ startTime, endTime, attributes: s.attributes, value: s.value })),
@@ -121,15 +125,32 @@ function hrTime(ms: number): HrTime {
 
 export class RequestMetrics implements MetricProducer {
   private readonly startTime = hrTime(Date.now());
-  private readonly tokens = new HistogramData({ name: METRICS.tokenUsage, unit: "{token}", description: "Tokens per upstream call, by gen_ai.token.type (input/output)." }, TOKEN_BUCKETS);
-  private readonly duration = new HistogramData({ name: METRICS.operationDuration, unit: "s", description: "Duration of upstream model calls." }, DURATION_BUCKETS_S);
-  private readonly ttfc = new HistogramData({ name: METRICS.timeToFirstChunk, unit: "s", description: "Time to the first streamed chunk of upstream calls." }, DURATION_BUCKETS_S);
-  private readonly perChunk = new HistogramData({ name: METRICS.timePerOutputChunk, unit: "s", description: "Decode time per output token after the first (streamed calls)." }, PER_TOKEN_BUCKETS_S);
-  private readonly cost = new CounterData({ name: METRICS.cost, unit: "USD", description: "Cost of upstream calls at catalog prices." });
-  private readonly unpriced = new CounterData({ name: METRICS.unpricedCalls, unit: "", description: "Upstream calls whose model has no known price (cost unknown, not 0)." });
-  private readonly usageEstimated = new CounterData({ name: METRICS.usageEstimatedCalls, unit: "", description: "Upstream calls whose upstream reported no usage: their tokens and cost are the gateway's estimate." });
-  private readonly requests = new CounterData({ name: METRICS.requests, unit: "", description: "Client requests by tenant, route, strategy and status." });
-  private readonly requestDuration = new HistogramData({ name: METRICS.requestDuration, unit: "s", description: "Duration of client requests through the gateway." }, DURATION_BUCKETS_S);
+  private readonly tokens: HistogramData;
+  private readonly duration: HistogramData;
+  private readonly ttfc: HistogramData;
+  private readonly perChunk: HistogramData;
+  private readonly cost: CounterData;
+  private readonly unpriced: CounterData;
+  private readonly usageEstimated: CounterData;
+  private readonly requests: CounterData;
+  private readonly requestDuration: HistogramData;
+
+  /**
+   * `CUMULATIVE` (default, a long-lived process: Prometheus and OTLP read running totals) or
+   * `DELTA` (a Workers isolate: each push holds what happened since this instance was made, and
+   * the collector adds up the isolates).
+   */
+  constructor(private readonly temporality: AggregationTemporality = AggregationTemporality.CUMULATIVE) {
+    this.tokens = new HistogramData({ name: METRICS.tokenUsage, unit: "{token}", description: "Tokens per upstream call, by gen_ai.token.type (input/output)." }, TOKEN_BUCKETS, this.temporality);
+    this.duration = new HistogramData({ name: METRICS.operationDuration, unit: "s", description: "Duration of upstream model calls." }, DURATION_BUCKETS_S, this.temporality);
+    this.ttfc = new HistogramData({ name: METRICS.timeToFirstChunk, unit: "s", description: "Time to the first streamed chunk of upstream calls." }, DURATION_BUCKETS_S, this.temporality);
+    this.perChunk = new HistogramData({ name: METRICS.timePerOutputChunk, unit: "s", description: "Decode time per output token after the first (streamed calls)." }, PER_TOKEN_BUCKETS_S, this.temporality);
+    this.cost = new CounterData({ name: METRICS.cost, unit: "USD", description: "Cost of upstream calls at catalog prices." }, this.temporality);
+    this.unpriced = new CounterData({ name: METRICS.unpricedCalls, unit: "", description: "Upstream calls whose model has no known price (cost unknown, not 0)." }, this.temporality);
+    this.usageEstimated = new CounterData({ name: METRICS.usageEstimatedCalls, unit: "", description: "Upstream calls whose upstream reported no usage: their tokens and cost are the gateway's estimate." }, this.temporality);
+    this.requests = new CounterData({ name: METRICS.requests, unit: "", description: "Client requests by tenant, route, strategy and status." }, this.temporality);
+    this.requestDuration = new HistogramData({ name: METRICS.requestDuration, unit: "s", description: "Duration of client requests through the gateway." }, DURATION_BUCKETS_S, this.temporality);
+  }
 
   /** Counts one finished client request and its upstream calls. */
   record(s: RequestSummary): void {
