@@ -55,6 +55,18 @@ describe("router eval CLI", () => {
     expect(out.split("\n").find((l) => l.startsWith("length "))).toContain("10.00%");
   });
 
+  it("reads scores on another scale (a judge's 1–10) as [0, 1], with the same APGR, and says so", async () => {
+    // The hand fixture with right = 10 and wrong = 1: the same curve, so the same 0.625.
+    const dir = mkdtempSync(join(tmpdir(), "octoroute-eval-scale-"));
+    const file = join(dir, "judge.jsonl");
+    const rows = readFileSync(join(ROOT, "tests/fixtures/routing/apgr-hand.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { strong: number; weak: number });
+    writeFileSync(file, rows.map((r) => JSON.stringify({ ...r, strong: 1 + 9 * r.strong, weak: 1 + 9 * r.weak })).join("\n"));
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, "bin/octoroute.mjs"), "router", "eval", "--data", file, "--router", "length"], { cwd: ROOT });
+    expect(row(stdout, "length")).toEqual({ apgr: 0.625, cpt50: 50 });
+    expect(stdout).toContain("strong 100.00%, weak 50.00%");
+    expect(stdout + stderr).toContain("scores range over [1, 10], not [0, 1]");
+  });
+
   it("reproduces the random (≈0.50) and oracle baselines on mmlu-dev", async () => {
     const dir = mkdtempSync(join(tmpdir(), "octoroute-eval-"));
     const out = await cli("--data", join(DATA, "mmlu-dev.jsonl"), "--router", "random,oracle,length", "--plot", join(dir, "mmlu.svg"));

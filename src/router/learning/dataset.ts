@@ -6,7 +6,8 @@
 import { z } from "zod";
 
 /**
- * An outcome: a score in [0,1] (1/0 for right/wrong), `true`/`false`, or null when the model was
+ * An outcome: a score in [0,1] (1/0 for right/wrong; other scales are mapped onto it, see
+ * `scaleScores`), `true`/`false`, or null when the model was
  * not evaluated on the prompt (such rows are left out and reported, never scored 0).
  */
 const outcome = z.union([z.number(), z.boolean().transform(Number), z.null()]);
@@ -99,9 +100,29 @@ export function parseRoutingJsonl(text: string, source = "data"): RoutingDataset
   if (!kind) throw new DataError(`${source}: no rows`);
   if (kind === "pair") {
     if (!rows.length) throw new DataError(`${source}: no row has both outcomes`);
-    return { kind, models: ["strong", "weak"], rows, notes: pairHoles ? [`${source}: left out ${pairHoles} row(s) without both outcomes`] : [] };
+    return scaleScores({ kind, models: ["strong", "weak"], rows, notes: pairHoles ? [`${source}: left out ${pairHoles} row(s) without both outcomes`] : [] }, source);
   }
-  return completeRows([...models].sort(), rows, source);
+  return scaleScores(completeRows([...models].sort(), rows, source), source);
+}
+
+/**
+ * Scores on another scale than [0, 1] (a judge's 1–10, a percentage) are mapped onto it, linearly,
+ * by the file's own lowest and highest score: routers learn probabilities of a good answer, and
+ * the report reads mean quality as a share. APGR and CPT are unchanged by a linear map; costs are
+ * not touched. The note says so.
+ */
+function scaleScores(data: RoutingDataset, source: string): RoutingDataset {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of data.rows) for (const m of data.models) {
+    const v = r.quality[m]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo >= 0 && hi <= 1) return data;
+  if (!(hi > lo)) throw new DataError(`${source}: every score is ${lo}; nothing to route by`);
+  for (const r of data.rows) for (const m of data.models) r.quality[m] = (r.quality[m]! - lo) / (hi - lo);
+  return { ...data, notes: [...data.notes, `${source}: scores range over [${lo}, ${hi}], not [0, 1]; read as (score − ${lo}) / ${hi - lo}`] };
 }
 
 /** The entries with a value (null: not evaluated, left to `completeRows`). */
