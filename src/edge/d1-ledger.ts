@@ -5,6 +5,7 @@
  * statement, so each row is its own INSERT inside the batch.
  */
 import { assembleUsage, CALLS, callColumns, callFromRow, ddl, insertSql, REQUESTS, requestColumns, requestFromRow, rowsOfSql, SQLITE, spendSinceSql, topRequestsSql, usageLatencySql, usageSumsSql } from "../telemetry/ledger/sql.js";
+import { schemaOnce } from "./d1-schema.js";
 import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "../telemetry/ledger/types.js";
 
 type Row = Record<string, unknown>;
@@ -25,16 +26,10 @@ const DELETE_SLICE = 2000;
 
 export class D1Ledger implements LedgerBackend {
   readonly kind = "d1";
-  private created: Promise<void> | undefined;
-  constructor(private readonly db: D1DatabaseLike) {}
-
   /** Creates the tables once per isolate (idempotent DDL), before the first write or query. */
-  private ready(): Promise<void> {
-    this.created ??= this.init().catch((err: unknown) => {
-      this.created = undefined;
-      throw err;
-    });
-    return this.created;
+  private readonly ready: () => Promise<void>;
+  constructor(private readonly db: D1DatabaseLike) {
+    this.ready = schemaOnce(db, ddl(SQLITE));
   }
 
   private async query(s: { sql: string; params: unknown[] }): Promise<Row[]> {
@@ -46,8 +41,8 @@ export class D1Ledger implements LedgerBackend {
       .then((r) => r.results);
   }
 
-  async init(): Promise<void> {
-    await this.db.batch(ddl(SQLITE).map((sql) => this.db.prepare(sql)));
+  init(): Promise<void> {
+    return this.ready();
   }
 
   async insert(requests: RequestRow[], calls: CallRow[]): Promise<void> {

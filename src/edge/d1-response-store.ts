@@ -8,29 +8,21 @@
 import type { ResponseStore, StoredResponse } from "../api/responses/store.js";
 import { DELETE_RESPONSE, fromResponseRow, RESPONSES_DDL, type ResponseRow, SELECT_RESPONSE, SWEEP_RESPONSES, UPSERT_RESPONSE, upsertParams } from "../api/responses/store-sql.js";
 import type { D1DatabaseLike } from "./d1-ledger.js";
+import { schemaOnce } from "./d1-schema.js";
 
 /** Expired rows are swept at most this often (after a write). */
 const SWEEP_EVERY_MS = 60_000;
 
 export class D1ResponseStore implements ResponseStore {
-  private created: Promise<void> | undefined;
+  /** Creates the table once per isolate. */
+  private readonly ready: () => Promise<void>;
   private lastSweep = 0;
 
   constructor(
     private readonly db: D1DatabaseLike,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Creates the table once per isolate. */
-  private ready(): Promise<void> {
-    this.created ??= this.db
-      .batch(RESPONSES_DDL.map((sql) => this.db.prepare(sql)))
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        this.created = undefined;
-        throw err;
-      });
-    return this.created;
+  ) {
+    this.ready = schemaOnce(db, RESPONSES_DDL);
   }
 
   async put(record: StoredResponse): Promise<void> {

@@ -6,71 +6,51 @@
  * `DELETE ... RETURNING`, so it counts once.
  */
 import type { ArmStats, RouterDecisionRecord, RouterStore } from "../router/store.js";
-import {
-  armsFromRows,
-  decisionFromRow,
-  KEEP_DECISIONS_MS,
-  pullParams,
-  rewardParams,
-  ROUTER_DDL,
-  SAVE_DECISION,
-  saveDecisionParams,
-  SELECT_ARMS,
-  SWEEP_DECISIONS,
-  TAKE_DECISION,
-  UPSERT_ARM,
-} from "../router/store-sql.js";
+import * as sql from "../router/store-sql.js";
 import type { D1DatabaseLike } from "./d1-ledger.js";
+import { schemaOnce } from "./d1-schema.js";
 
 const SWEEP_EVERY_MS = 60_000;
 
 export class D1RouterStore implements RouterStore {
-  private created: Promise<void> | undefined;
+  /** Creates the tables once per isolate. */
+  private readonly ready: () => Promise<void>;
   private lastSweep = 0;
 
-  constructor(private readonly db: D1DatabaseLike) {}
-
-  private ready(): Promise<void> {
-    this.created ??= this.db
-      .batch(ROUTER_DDL.map((sql) => this.db.prepare(sql)))
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        this.created = undefined;
-        throw err;
-      });
-    return this.created;
+  constructor(private readonly db: D1DatabaseLike) {
+    this.ready = schemaOnce(db, sql.ROUTER_DDL);
   }
 
-  private async run(sql: string, params: unknown[]): Promise<void> {
+  private async run(statement: string, params: unknown[]): Promise<void> {
     await this.ready();
-    await this.db.prepare(sql).bind(...params).run();
+    await this.db.prepare(statement).bind(...params).run();
   }
 
   async arms(route: string, bucket: string): Promise<Record<string, ArmStats>> {
     await this.ready();
-    const { results } = await this.db.prepare(SELECT_ARMS).bind(route, bucket).all<Parameters<typeof armsFromRows>[0][number]>();
-    return armsFromRows(results);
+    const { results } = await this.db.prepare(sql.SELECT_ARMS).bind(route, bucket).all<Parameters<typeof sql.armsFromRows>[0][number]>();
+    return sql.armsFromRows(results);
   }
 
   pull(route: string, bucket: string, node: string): Promise<void> {
-    return this.run(UPSERT_ARM, pullParams(route, bucket, node));
+    return this.run(sql.UPSERT_ARM, sql.pullParams(route, bucket, node));
   }
 
   reward(route: string, bucket: string, node: string, score: number): Promise<void> {
-    return this.run(UPSERT_ARM, rewardParams(route, bucket, node, score));
+    return this.run(sql.UPSERT_ARM, sql.rewardParams(route, bucket, node, score));
   }
 
   async saveDecision(d: RouterDecisionRecord): Promise<void> {
-    await this.run(SAVE_DECISION, saveDecisionParams(d));
+    await this.run(sql.SAVE_DECISION, sql.saveDecisionParams(d));
     if (d.at - this.lastSweep > SWEEP_EVERY_MS) {
       this.lastSweep = d.at;
-      await this.run(SWEEP_DECISIONS, [d.at - KEEP_DECISIONS_MS]);
+      await this.run(sql.SWEEP_DECISIONS, [d.at - sql.KEEP_DECISIONS_MS]);
     }
   }
 
   async takeDecision(requestId: string): Promise<RouterDecisionRecord | undefined> {
     await this.ready();
-    const { results } = await this.db.prepare(TAKE_DECISION).bind(requestId).all<Parameters<typeof decisionFromRow>[0] & object>();
-    return decisionFromRow(results[0]);
+    const { results } = await this.db.prepare(sql.TAKE_DECISION).bind(requestId).all<Parameters<typeof sql.decisionFromRow>[0] & object>();
+    return sql.decisionFromRow(results[0]);
   }
 }
