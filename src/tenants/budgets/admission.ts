@@ -77,12 +77,20 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
  * minute next frees room), for the tightest scope. Absent when no limit applies.
  */
 export function rateLimitHeaders(result: { requests?: LimitStatus; tokens?: LimitStatus }): Record<string, string> | undefined {
+  const r = result.requests;
+  const t = result.tokens;
+  if (!r && !t) return undefined;
+  // Literal names: headers built per request from templates are new strings every time.
   const h: Record<string, string> = {};
-  for (const [kind, s] of [["requests", result.requests], ["tokens", result.tokens]] as const) {
-    if (!s) continue;
-    h[`x-ratelimit-limit-${kind}`] = String(s.limit);
-    h[`x-ratelimit-remaining-${kind}`] = String(s.remaining);
-    h[`x-ratelimit-reset-${kind}`] = `${s.resetSeconds}s`;
+  if (r) {
+    h["x-ratelimit-limit-requests"] = String(r.limit);
+    h["x-ratelimit-remaining-requests"] = String(r.remaining);
+    h["x-ratelimit-reset-requests"] = `${r.resetSeconds}s`;
   }
-  return Object.keys(h).length ? h : undefined;
+  if (t) {
+    h["x-ratelimit-limit-tokens"] = String(t.limit);
+    h["x-ratelimit-remaining-tokens"] = String(t.remaining);
+    h["x-ratelimit-reset-tokens"] = `${t.resetSeconds}s`;
+  }
+  return h;
 }

@@ -7,42 +7,69 @@
 import { type AcquireRequest, type AcquireResult, type CounterStore, type LimitStatus, type ScopePolicy, type ScopeSpend, secondsUntilNext, type Settlement, utcDay } from "./types.js";
 
 const WINDOW_S = 60;
+/** A month key no day starts with: the month sum is computed at the first read. */
+const NO_MONTH = "\u0000";
 
-/** Sliding one-minute window of 60 one-second buckets. */
+/**
+ * Sliding one-minute window of 60 one-second buckets with a running total: every request reads
+ * the total (its check, then the rate-limit headers), so it is kept up to date as seconds leave
+ * the window instead of summed over the buckets each time.
+ */
 class MinuteWindow {
   private readonly buckets = new Float64Array(WINDOW_S);
-  private readonly stamps = new Float64Array(WINDOW_S).fill(-1);
+  /** The latest second seen; buckets of seconds in (latest − 60, latest] are live, others 0. */
+  private latest = -Infinity;
+  private sum = 0;
 
-  private index(sec: number): number {
-    return sec % WINDOW_S;
+  /** Moves the window to `sec`, emptying the buckets of the seconds that left it. */
+  private advance(sec: number): void {
+    if (sec <= this.latest) return;
+    if (sec - this.latest >= WINDOW_S) {
+      this.buckets.fill(0);
+      this.sum = 0;
+    } else {
+      for (let s = this.latest + 1; s <= sec; s++) {
+        const i = s % WINDOW_S;
+        this.sum -= this.buckets[i]!;
+        this.buckets[i] = 0;
+      }
+      if (this.sum < 1e-9) this.sum = 0;
+    }
+    this.latest = sec;
+  }
+
+  /** Whether `sec` is inside the window that ends at the latest second seen. */
+  private live(sec: number): boolean {
+    return sec <= this.latest && sec > this.latest - WINDOW_S;
   }
 
   add(sec: number, amount: number): void {
-    const i = this.index(sec);
-    if (this.stamps[i] !== sec) {
-      this.stamps[i] = sec;
-      this.buckets[i] = 0;
-    }
+    this.advance(sec);
+    // A clock that stepped back counts in the latest second (never outside the window).
+    const i = (this.live(sec) ? sec : this.latest) % WINDOW_S;
     this.buckets[i]! += amount;
+    this.sum += amount;
   }
 
   /** Adds to the bucket of `sec` if it is still inside the window (settling a reservation). */
   adjust(sec: number, delta: number): void {
-    const i = this.index(sec);
-    if (this.stamps[i] === sec) this.buckets[i] = Math.max(0, this.buckets[i]! + delta);
+    if (!this.live(sec)) return;
+    const i = sec % WINDOW_S;
+    const next = Math.max(0, this.buckets[i]! + delta);
+    this.sum += next - this.buckets[i]!;
+    this.buckets[i] = next;
   }
 
   total(nowSec: number): number {
-    let sum = 0;
-    for (let i = 0; i < WINDOW_S; i++) if (this.stamps[i]! > nowSec - WINDOW_S) sum += this.buckets[i]!;
-    return sum;
+    this.advance(nowSec);
+    return this.sum;
   }
 
   /** Seconds until the oldest counted second leaves the window (at least 1). */
   secondsUntilOldestLeaves(nowSec: number): number {
-    for (let s = nowSec - WINDOW_S + 1; s <= nowSec; s++) {
-      const i = this.index(s);
-      if (this.stamps[i] === s && this.buckets[i]! > 0) return Math.max(1, s + WINDOW_S - nowSec);
+    this.advance(nowSec);
+    for (let s = this.latest - WINDOW_S + 1; s <= this.latest; s++) {
+      if (this.buckets[s % WINDOW_S]! > 0) return Math.max(1, s + WINDOW_S - nowSec);
     }
     return 1;
   }
@@ -50,9 +77,8 @@ class MinuteWindow {
   /** Seconds until the window has room for `need` more (at least 1). */
   secondsUntilRoom(nowSec: number, cap: number, need: number): number {
     let total = this.total(nowSec);
-    for (let s = nowSec - WINDOW_S + 1; s <= nowSec; s++) {
-      const i = this.index(s);
-      if (this.stamps[i] === s) total -= this.buckets[i]!;
+    for (let s = this.latest - WINDOW_S + 1; s <= this.latest; s++) {
+      total -= this.buckets[s % WINDOW_S]!;
       if (total + need <= cap) return Math.max(1, s + WINDOW_S - nowSec);
     }
     return WINDOW_S;
@@ -62,6 +88,9 @@ class MinuteWindow {
 interface ScopeState {
   /** USD per UTC day (`YYYY-MM-DD`). */
   days: Map<string, number>;
+  /** The month (`YYYY-MM`) `monthUsd` sums, kept as days are added: every request reads it. */
+  monthKey: string;
+  monthUsd: number;
   reserved: number;
   requests: MinuteWindow;
   tokens: MinuteWindow;
@@ -99,19 +128,27 @@ export class MemoryCounterStore implements CounterStore {
 
   private state(scope: string): ScopeState {
     let s = this.scopes.get(scope);
-    if (!s) this.scopes.set(scope, (s = { days: new Map(), reserved: 0, requests: new MinuteWindow(), tokens: new MinuteWindow() }));
+    if (!s) this.scopes.set(scope, (s = { days: new Map(), monthKey: NO_MONTH, monthUsd: 0, reserved: 0, requests: new MinuteWindow(), tokens: new MinuteWindow() }));
     return s;
   }
 
   private spendOf(s: ScopeState, now: number): { day: number; month: number } {
     const day = utcDay(now);
-    const month = day.slice(0, 7);
-    let m = 0;
-    for (const [d, usd] of s.days) {
-      if (d.startsWith(month)) m += usd;
-      else if (d < month) s.days.delete(d); // older months are never asked again
+    if (!day.startsWith(s.monthKey)) {
+      // A new month (or the first read): sum its days, forget older months (never asked again).
+      s.monthKey = day.slice(0, 7);
+      s.monthUsd = 0;
+      for (const [d, usd] of s.days) {
+        if (d.startsWith(s.monthKey)) s.monthUsd += usd;
+        else if (d < s.monthKey) s.days.delete(d);
+      }
     }
-    return { day: s.days.get(day) ?? 0, month: m };
+    return { day: s.days.get(day) ?? 0, month: s.monthUsd };
+  }
+
+  private addToDay(s: ScopeState, day: string, usd: number): void {
+    s.days.set(day, (s.days.get(day) ?? 0) + usd);
+    if (day.startsWith(s.monthKey)) s.monthUsd += usd;
   }
 
   async acquire(req: AcquireRequest): Promise<AcquireResult> {
@@ -158,7 +195,7 @@ export class MemoryCounterStore implements CounterStore {
     for (const s of r.scopes) {
       s.reserved = Math.max(0, s.reserved - r.usd);
       if (s.reserved < 1e-12) s.reserved = 0;
-      s.days.set(day, (s.days.get(day) ?? 0) + actual.usd);
+      this.addToDay(s, day, actual.usd);
       s.tokens.adjust(r.sec, actual.tokens - r.tokens);
     }
     return true;
@@ -183,7 +220,7 @@ export class MemoryCounterStore implements CounterStore {
 
   async addSpend(scope: string, day: string, usd: number): Promise<void> {
     const s = this.state(scope);
-    s.days.set(day, (s.days.get(day) ?? 0) + usd);
+    this.addToDay(s, day, usd);
   }
 
   async spend(scope: string, now: number): Promise<ScopeSpend> {
