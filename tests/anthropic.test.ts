@@ -406,7 +406,6 @@ describe("anthropic: errors", () => {
 
   it("rejects what Anthropic cannot do with a 400 naming the parameter", async () => {
     for (const [body, param] of [
-      [{ n: 2 }, "n"],
       [{ logprobs: true }, "logprobs"],
       [{ temperature: 1.5 }, "temperature"],
       [{ response_format: { type: "grammar", grammar: "root ::= x" } }, "response_format"],
@@ -420,6 +419,63 @@ describe("anthropic: errors", () => {
     expect(completions.status).toBe(400);
     const embeddings = await post(stack, "/v1/embeddings", { model: "claude", input: "x" });
     expect(embeddings.status).toBe(400);
+  });
+});
+
+describe("anthropic: n > 1, fanned out into parallel calls", () => {
+  const seenBy = (id: string) => stack.sim.stats.seen.filter((s) => s === id).length;
+
+  it("answers n choices with indices 0..n-1, usage and cost the sum of n calls", async () => {
+    const id = rid("n3");
+    const one = await client().chat.completions.create({ model: "claude", messages: [{ role: "user", content: "name a colour" }] });
+    const { data, response } = await client()
+      .chat.completions.create({ model: "claude", n: 3, messages: [{ role: "user", content: "name a colour" }] }, { headers: { "x-request-id": id } })
+      .withResponse();
+    expect(data.choices.map((c) => c.index)).toEqual([0, 1, 2]);
+    for (const c of data.choices) {
+      expect(c.finish_reason).toBe("stop");
+      expect(c.message.content).toBeTruthy();
+    }
+    expect(seenBy(id)).toBe(3);
+    // The sim answers the same prompt with the same length: three times one call's usage.
+    expect(data.usage).toMatchObject({ prompt_tokens: 3 * one.usage!.prompt_tokens, completion_tokens: 3 * one.usage!.completion_tokens });
+    expect(Number(response.headers.get("x-octoroute-cost-usd"))).toBeCloseTo(costOf(data.usage!), 12);
+  });
+
+  it("streams n choices as they arrive, under one id, with the summed usage last", async () => {
+    const id = rid("n2s");
+    const stream = await client().chat.completions.create(
+      { model: "claude", n: 2, stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "two short answers" }] },
+      { headers: { "x-request-id": id } },
+    );
+    const text = ["", ""];
+    const finish: Array<string | null> = [null, null];
+    const ids = new Set<string>();
+    let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+    for await (const chunk of stream) {
+      ids.add(chunk.id);
+      for (const c of chunk.choices) {
+        text[c.index] += c.delta.content ?? "";
+        finish[c.index] ??= c.finish_reason;
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(ids.size).toBe(1);
+    expect(text.every((t) => t.length > 0)).toBe(true);
+    expect(finish).toEqual(["stop", "stop"]);
+    expect(seenBy(id)).toBe(2);
+    const plain = await client().chat.completions.create({ model: "claude", messages: [{ role: "user", content: "two short answers" }] });
+    expect(usage).toMatchObject({ prompt_tokens: 2 * plain.usage!.prompt_tokens, completion_tokens: 2 * plain.usage!.completion_tokens });
+  });
+
+  it("fails the request cleanly when the upstream keeps failing, and cancels every stream when the client leaves", async () => {
+    const err = await errorOf(client().chat.completions.create({ model: "claude", n: 2, messages: [{ role: "user", content: "x" }] }, { headers: { "x-sim-fault": "500" } }));
+    expect(err.status).toBe(502);
+    const id = rid("n2abort");
+    const stream = await client().chat.completions.create({ model: "claude-slow", n: 2, stream: true, messages: [{ role: "user", content: "a slow answer" }] }, { headers: { "x-request-id": id } });
+    let chunks = 0;
+    for await (const _ of stream) if (++chunks === 3) break;
+    await vi.waitFor(() => expect(stack.sim.stats.cancelled.filter((s) => s === id).length).toBe(2), { timeout: 5000, interval: 20 });
   });
 });
 

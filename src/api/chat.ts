@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import { planRequest } from "../router/plan.js";
 import { effectiveLimits } from "../strategies/budget.js";
+import { fanOutCalls } from "../strategies/fan-out.js";
 import { createStrategyContext } from "../strategies/context.js";
 import { strategyReport } from "../strategies/report.js";
 import { selectStrategy } from "../strategies/select.js";
@@ -58,7 +59,11 @@ export async function runChat(
     const selected = plan.runner && (chosen.source === "route" || chosen.source === "tenant" || chosen.source === "default") ? { ...chosen, strategy: plan.runner, params: {} } : chosen;
     tracker.strategy = selected.strategy.name;
     const limits = effectiveLimits(selected.budget, identity.config.strategies);
-    const maxCalls = Math.min(selected.strategy.maxCalls?.(selected.params) ?? 1, limits.calls);
+    // `n > 1` on a model answering one choice per call is n parallel calls (`fan-out.ts`).
+    const fanOut = selected.strategy.name === "none" ? fanOutCalls(request, client) : 1;
+    const maxCalls = fanOut > 1 ? fanOut : Math.min(selected.strategy.maxCalls?.(selected.params) ?? 1, limits.calls);
+    // Each of the n choices an upstream answers in one call is up to max_tokens of output.
+    const choicesPerCall = selected.strategy.name === "none" && fanOut === 1 ? Math.max(1, request.n ?? 1) : 1;
     if (hooks.admit) {
       tracker.admission = await hooks.admit({
         requestId: scope.requestId,
@@ -66,11 +71,11 @@ export async function runChat(
         endpoint: output.endpoint,
         model: plan.node,
         promptTokens: estimateTokens(request.messages),
-        maxOutputTokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        maxOutputTokens: (request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS) * choicesPerCall,
         // Worst case of the strategy, so budgets can reserve for every call it may make.
         maxCalls,
         // A multi-call strategy stops at its token/USD budget, which bounds its worst case.
-        ...(maxCalls > 1 ? { maxTokens: limits.tokens, maxUsd: limits.usd } : {}),
+        ...(maxCalls > 1 && fanOut === 1 ? { maxTokens: limits.tokens, maxUsd: limits.usd } : {}),
       });
     }
     const progress: string[] = [];

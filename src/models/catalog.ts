@@ -45,12 +45,14 @@ export class Catalog {
     for (const [id, pc] of Object.entries(config.providers)) this.providers.set(id, createProvider(id, pc, http));
     for (const [name, mc] of Object.entries(config.models)) {
       const upstreamModel = mc.upstreamModel ?? name;
+      const provider = this.providers.get(mc.provider)!;
       this.nodes.set(name, {
         name,
         upstreamModel,
         config: mc,
-        capabilities: mc.capabilities,
-        provider: this.providers.get(mc.provider)!,
+        // An upstream that answers one choice per call can't honour `n`, whatever the config says.
+        capabilities: provider.singleChoice && mc.capabilities.n ? { ...mc.capabilities, n: false } : mc.capabilities,
+        provider,
         providerConfig: config.providers[mc.provider]!,
         price: mc.price ?? priceCatalog[name] ?? priceCatalog[upstreamModel],
       });

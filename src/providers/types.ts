@@ -36,6 +36,11 @@ export interface Provider {
   readonly id: string;
   /** Protocol family, for telemetry's `gen_ai.provider.name`. */
   readonly system: string;
+  /**
+   * True when one call answers one choice whatever `n` says (Anthropic): its models then never
+   * declare `capabilities.n`, and the gateway fans `n > 1` out into parallel calls.
+   */
+  readonly singleChoice?: boolean;
   chat(model: string, req: ChatRequest, opts: CallOptions): Promise<ProviderResult<ChatCompletion>>;
   chatStream(model: string, req: ChatRequest, opts: CallOptions & { includeUsage: boolean }): Promise<ProviderStream<ChatCompletionChunk>>;
   complete(model: string, req: CompletionRequest, opts: CallOptions): Promise<ProviderResult<Completion>>;

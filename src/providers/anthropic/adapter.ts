@@ -5,9 +5,9 @@
  * says where Anthropic puts its error message. Transport (timeouts, status mapping, redaction)
  * is the shared `transport.ts`; retries and fallbacks stay in the ModelClient.
  *
- * Capabilities to declare for Anthropic models in the config: `logprobs: false`, `n: false`,
+ * Capabilities to declare for Anthropic models in the config: `logprobs: false`,
  * `assistantPrefix: true` (a trailing assistant message is sent as a prefill and the answer
- * continues it). Completions and embeddings do not exist in the Messages API → 400.
+ * continues it); `n` is never honoured in one call (`singleChoice`), so `n > 1` is fanned out. Completions and embeddings do not exist in the Messages API → 400.
  */
 import { GatewayError } from "../../api/errors.js";
 import type { ChatRequest, CompletionRequest, EmbeddingRequest } from "../../api/schemas.js";
@@ -40,6 +40,7 @@ const unsupported = (what: string) =>
 export class AnthropicProvider implements Provider {
   readonly specificationVersion = "v1" as const;
   readonly system = "anthropic";
+  readonly singleChoice = true;
   private readonly url: string;
   private readonly baseHeaders: Record<string, string>;
   private readonly target: TransportTarget;
