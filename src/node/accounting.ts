@@ -43,7 +43,7 @@ export function ledgerPath(config: OctorouteConfig): string {
 /** Ledger backend named by the config: PostgreSQL for a URL (its client loaded only then), else SQLite on a worker thread. */
 export async function ledgerBackend(config: OctorouteConfig): Promise<LedgerBackend> {
   const lc = ledgerSchema.parse(config.ledger ?? {});
-  if (!lc.url) return new ThreadedSqliteLedger(ledgerPath(config));
+  if (!lc.url) return new ThreadedSqliteLedger(ledgerPath(config), { flushIntervalMs: lc.flushIntervalMs, batchRows: lc.batchRows });
   const { PostgresLedger } = await import("../telemetry/ledger/postgres.js");
   return new PostgresLedger(lc.url);
 }

@@ -8,17 +8,26 @@ import type { MessagePort } from "node:worker_threads";
 import { callRows, requestRow } from "../telemetry/ledger/rows.js";
 import { SqliteLedger } from "../telemetry/ledger/sqlite.js";
 import { parseSummaries } from "../telemetry/summary-json.js";
-import type { LedgerBackend } from "../telemetry/ledger/types.js";
+import type { CallRow, LedgerBackend, RequestRow } from "../telemetry/ledger/types.js";
 import { closeDatabase, openDatabase } from "./database.js";
 
 export interface LedgerCall {
   id: number;
-  method: Exclude<keyof LedgerBackend, "kind">;
+  method: Exclude<keyof LedgerBackend, "kind" | "handOffMs">;
   args: unknown[];
 }
 
+/** The ledger's settings the service batches writes by. */
+export interface LedgerServiceData {
+  path: string;
+  /** Longest a handed-over batch waits before it is written (ms). */
+  flushIntervalMs: number;
+  /** Rows that make a write start at once. */
+  batchRows: number;
+}
+
 export function serve(port: MessagePort, data: unknown): void {
-  const path = (data as { path: string }).path;
+  const { path, flushIntervalMs, batchRows } = data as LedgerServiceData;
   let backend: SqliteLedger | undefined;
   let failure: Error | undefined;
   try {
@@ -27,18 +36,55 @@ export function serve(port: MessagePort, data: unknown): void {
     failure = err as Error;
   }
 
-  port.on("message", async (msg: LedgerCall) => {
+  // Batches handed over and not yet written: their rows, and the calls to answer once they are.
+  let requests: RequestRow[] = [];
+  let calls: CallRow[] = [];
+  let waiting: number[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Writes every held row in one transaction and answers the calls that handed them over. */
+  const writeHeld = async (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!waiting.length) return;
+    const batch = { requests, calls, ids: waiting };
+    requests = [];
+    calls = [];
+    waiting = [];
     try {
       if (!backend) throw failure ?? new Error("ledger database is not open");
-      let result: unknown;
-      if (msg.method === "insertSummaries") {
+      await backend.insert(batch.requests, batch.calls);
+      for (const id of batch.ids) port.postMessage({ id });
+    } catch (err) {
+      // The main thread keeps these batches and hands them over again.
+      for (const id of batch.ids) port.postMessage({ id, error: (err as Error).message ?? String(err) });
+    }
+  };
+
+  port.on("message", async (msg: LedgerCall) => {
+    if (msg.method === "insertSummaries") {
+      try {
         // The main thread sends finished requests as one JSON array; the rows are made here.
         const summaries = parseSummaries(msg.args[0] as string);
-        result = await backend.insert(summaries.map(requestRow), summaries.flatMap(callRows));
-      } else {
-        const fn = backend[msg.method] as (...a: unknown[]) => Promise<unknown>;
-        result = await fn.apply(backend, msg.args);
+        for (const s of summaries) {
+          requests.push(requestRow(s));
+          for (const c of callRows(s)) calls.push(c);
+        }
+        waiting.push(msg.id);
+      } catch (err) {
+        port.postMessage({ id: msg.id, error: (err as Error).message ?? String(err) });
+        return;
       }
+      if (msg.args[1] === true || requests.length + calls.length >= batchRows) await writeHeld();
+      else timer ??= setTimeout(() => void writeHeld(), flushIntervalMs);
+      return;
+    }
+    // Every other call sees (and, for close, keeps) what was handed over before it.
+    await writeHeld();
+    try {
+      if (!backend) throw failure ?? new Error("ledger database is not open");
+      const fn = backend[msg.method] as (...a: unknown[]) => Promise<unknown>;
+      const result = await fn.apply(backend, msg.args);
       if (msg.method === "close") closeDatabase(path);
       port.postMessage({ id: msg.id, result });
     } catch (err) {

@@ -10,7 +10,7 @@
  */
 import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "../telemetry/ledger/types.js";
 import { openService, type ServiceChannel } from "./background.js";
-import type { LedgerCall } from "./sqlite-ledger-service.js";
+import type { LedgerCall, LedgerServiceData } from "./sqlite-ledger-service.js";
 
 export class ThreadedSqliteLedger implements LedgerBackend {
   readonly kind = "sqlite";
@@ -22,14 +22,21 @@ export class ThreadedSqliteLedger implements LedgerBackend {
   private initialised = false;
   private lastStart = 0;
 
+  /** Summaries come over every few ms; the thread writes them every `flushIntervalMs` or `batchRows`. */
+  readonly handOffMs = 5;
+
   /** `path`: the ledger's SQLite file (`:memory:` keeps nothing). */
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly batching: { flushIntervalMs?: number; batchRows?: number } = {},
+  ) {
     this.channel = this.connect();
   }
 
   private connect(): ServiceChannel {
     this.lastStart = Date.now();
-    const channel = openService(new URL("./sqlite-ledger-service.ts", import.meta.url), { path: this.path });
+    const data: LedgerServiceData = { path: this.path, flushIntervalMs: this.batching.flushIntervalMs ?? 100, batchRows: this.batching.batchRows ?? 500 };
+    const channel = openService(new URL("./sqlite-ledger-service.ts", import.meta.url), data);
     channel.port.on("message", (m: { id: number; result?: unknown; error?: string }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
@@ -69,9 +76,9 @@ export class ThreadedSqliteLedger implements LedgerBackend {
   insert(requests: RequestRow[], calls: CallRow[]): Promise<void> {
     return this.call("insert", requests, calls);
   }
-  /** One string crosses to the background thread, which builds the rows there. */
-  insertSummaries(summaries: string[]): Promise<void> {
-    return this.call("insertSummaries", `[${summaries.join(",")}]`);
+  /** One string crosses to the background thread, which builds the rows there and writes them with its next batch. */
+  insertSummaries(batch: string, commit: boolean): Promise<void> {
+    return this.call("insertSummaries", batch, commit);
   }
   usage(q: UsageQuery): Promise<UsageGroup[]> {
     return this.call("usage", q);

@@ -30,6 +30,12 @@ export class Ledger {
   /** Finished requests as JSON, for backends that take them (`insertSummaries`), and their row count. */
   private summaries: string[] = [];
   private summaryRows = 0;
+  /** Batches handed to such a backend and not yet stored (kept to hand over again if that fails). */
+  private inFlight = new Set<Promise<void>>();
+  private inFlightRows = 0;
+  /** Batches whose write failed, handed over again at the next flush. */
+  private retry: Array<{ batch: string; rows: number }> = [];
+  private retryRows = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private retentionTimer: ReturnType<typeof setInterval> | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -65,6 +71,15 @@ export class Ledger {
     if (this.backend.insertSummaries) {
       this.summaries.push(summaryJson(summary));
       this.summaryRows += 1 + summary.records.length;
+      // Handed over every few ms, in small batches: held here longer, each summary outlives a
+      // young-generation GC or two, and a 100 ms batch joined into one string is large enough
+      // to be allocated in the old generation. The backend batches its own writes.
+      if (this.summaryRows >= this.batchRows) this.handOff(false);
+      else if (!this.timer) {
+        this.timer = setTimeout(() => void this.handOff(false), this.backend.handOffMs ?? this.flushIntervalMs);
+        unref(this.timer);
+      }
+      return;
     } else {
       this.requests.push(requestRow(summary));
       for (const c of callRows(summary)) this.calls.push(c);
@@ -87,8 +102,53 @@ export class Ledger {
     return this.writing;
   }
 
+  /**
+   * Hands the queued summaries to the backend as one batch (`commit`: and has it store everything
+   * it holds now). Never chained behind earlier batches: the backend keeps them in order.
+   */
+  private handOff(commit: boolean): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // Batches that failed go again, first.
+    for (const { batch, rows } of this.retry.splice(0)) {
+      this.retryRows -= rows;
+      this.summaries.unshift(batch.slice(1, -1));
+      this.summaryRows += rows;
+    }
+    if (!this.summaries.length && !commit) return Promise.resolve();
+    const batch = `[${this.summaries.join(",")}]`;
+    const rows = this.summaryRows;
+    this.summaries = [];
+    this.summaryRows = 0;
+    this.inFlightRows += rows;
+    const stored = this.backend.insertSummaries!(batch, commit).then(
+      () => {
+        this.written += rows;
+        this.failing = undefined;
+      },
+      (err) => {
+        if (rows) {
+          this.retry.push({ batch, rows });
+          this.retryRows += rows;
+        }
+        this.retryLater(err);
+      },
+    );
+    const done = stored.finally(() => {
+      this.inFlightRows -= rows;
+      this.inFlight.delete(done);
+    });
+    this.inFlight.add(done);
+    return done;
+  }
+
   private async writeQueued(): Promise<void> {
-    if (this.summaries.length) await this.writeSummaries();
+    if (this.backend.insertSummaries) {
+      // What is queued (and what failed before), then wait until everything handed over is stored.
+      await this.handOff(true);
+      await Promise.all(this.inFlight);
+      return;
+    }
     if (!this.requests.length && !this.calls.length) return;
     const requests = this.requests;
     const calls = this.calls;
@@ -106,22 +166,6 @@ export class Ledger {
     }
   }
 
-  private async writeSummaries(): Promise<void> {
-    const summaries = this.summaries;
-    const rows = this.summaryRows;
-    this.summaries = [];
-    this.summaryRows = 0;
-    try {
-      await this.backend.insertSummaries!(summaries);
-      this.written += rows;
-      this.failing = undefined;
-    } catch (err) {
-      this.summaries = summaries.concat(this.summaries);
-      this.summaryRows += rows;
-      this.retryLater(err);
-    }
-  }
-
   private retryLater(err: unknown): void {
     this.failing = (err as Error)?.message ?? String(err);
     this.opts.onError?.(err);
@@ -133,7 +177,7 @@ export class Ledger {
 
   /** Rows waiting in memory (what a crash right now would lose). */
   pending(): number {
-    return this.requests.length + this.calls.length + this.summaryRows;
+    return this.requests.length + this.calls.length + this.summaryRows + this.inFlightRows + this.retryRows;
   }
 
   /** Usage totals; flushes first so the answer includes requests that just finished. */

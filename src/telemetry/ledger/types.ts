@@ -111,11 +111,15 @@ export interface LedgerBackend {
   /** Writes both row kinds in one transaction. */
   insert(requests: RequestRow[], calls: CallRow[]): Promise<void>;
   /**
-   * Writes the rows of finished requests given as `summaryJson` strings, in one transaction.
+   * Takes the rows of finished requests as one JSON array of `summaryJson` strings and stores
+   * them with the batches it holds, on its own schedule (its flush interval or batch size), or
+   * at once when `commit` is set (everything it holds). Resolves when the batch is stored.
    * Backends on another thread implement it: the thread that serves requests then ships one
-   * string per request instead of building and cloning row objects.
+   * string per few ms instead of building and cloning row objects, and waits for no write.
    */
-  insertSummaries?(summaries: string[]): Promise<void>;
+  insertSummaries?(batch: string, commit: boolean): Promise<void>;
+  /** How often `Ledger` hands summaries to `insertSummaries` (default: the flush interval). */
+  readonly handOffMs?: number;
   usage(query: UsageQuery): Promise<UsageGroup[]>;
   /** Spend per tenant, key and UTC day for requests at or after `sinceMs`. */
   spendSince(sinceMs: number): Promise<SpendRow[]>;

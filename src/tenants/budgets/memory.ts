@@ -20,6 +20,11 @@ class MinuteWindow {
   /** The latest second seen; buckets of seconds in (latest − 60, latest] are live, others 0. */
   private latest = -Infinity;
   private sum = 0;
+  /**
+   * Every bucket of the seconds from the window's start up to (not including) this one is empty,
+   * so the search for the oldest counted second starts here: at a steady rate it is found at once.
+   */
+  private scanFrom = -Infinity;
 
   /** Moves the window to `sec`, emptying the buckets of the seconds that left it. */
   private advance(sec: number): void {
@@ -46,9 +51,10 @@ class MinuteWindow {
   add(sec: number, amount: number): void {
     this.advance(sec);
     // A clock that stepped back counts in the latest second (never outside the window).
-    const i = (this.live(sec) ? sec : this.latest) % WINDOW_S;
-    this.buckets[i]! += amount;
+    const at = this.live(sec) ? sec : this.latest;
+    this.buckets[at % WINDOW_S]! += amount;
     this.sum += amount;
+    if (amount > 0 && at < this.scanFrom) this.scanFrom = at;
   }
 
   /** Adds to the bucket of `sec` if it is still inside the window (settling a reservation). */
@@ -58,6 +64,7 @@ class MinuteWindow {
     const next = Math.max(0, this.buckets[i]! + delta);
     this.sum += next - this.buckets[i]!;
     this.buckets[i] = next;
+    if (next > 0 && sec < this.scanFrom) this.scanFrom = sec;
   }
 
   total(nowSec: number): number {
@@ -68,9 +75,13 @@ class MinuteWindow {
   /** Seconds until the oldest counted second leaves the window (at least 1). */
   secondsUntilOldestLeaves(nowSec: number): number {
     this.advance(nowSec);
-    for (let s = this.latest - WINDOW_S + 1; s <= this.latest; s++) {
-      if (this.buckets[s % WINDOW_S]! > 0) return Math.max(1, s + WINDOW_S - nowSec);
+    for (let s = Math.max(this.scanFrom, this.latest - WINDOW_S + 1); s <= this.latest; s++) {
+      if (this.buckets[s % WINDOW_S]! > 0) {
+        this.scanFrom = s;
+        return Math.max(1, s + WINDOW_S - nowSec);
+      }
     }
+    this.scanFrom = this.latest + 1;
     return 1;
   }
 
