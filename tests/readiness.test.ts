@@ -39,4 +39,18 @@ describe("/readyz", () => {
     // Then the port is closed.
     await expect(fetch(`${stack.gateway.url}/readyz`)).rejects.toThrow();
   });
+
+  it("answers a request in flight when draining starts with `connection: close`, then closes the port", async () => {
+    const drained = await startStack({ sim: { models: [{ name: "sim-small", latencyMs: 600 }] } });
+    const inFlight = post(drained, "/v1/chat/completions", { model: "sim-small", messages: [{ role: "user", content: "Hi" }], max_tokens: 4 }, {}, KEY_A);
+    await new Promise((r) => setTimeout(r, 150));
+    const closing = drained.gateway.close();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    // Its keep-alive connection is not offered for another request.
+    expect(res.headers.get("connection")).toBe("close");
+    await closing;
+    await drained.sim.close();
+    await expect(fetch(`${drained.gateway.url}/readyz`)).rejects.toThrow();
+  });
 });
