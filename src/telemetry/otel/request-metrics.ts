@@ -20,6 +20,7 @@ import {
 } from "@opentelemetry/sdk-metrics";
 import { emptyResource } from "@opentelemetry/resources";
 import type { RequestSummary } from "../../api/hooks.js";
+import type { UsageRecord } from "../usage.js";
 import {
   type Attributes as GenAiAttributes,
   callMetricAttributes,
@@ -55,12 +56,17 @@ class HistogramData {
     private readonly temporality: AggregationTemporality,
   ) {}
 
-  record(value: number, key: string, attributes: () => Attributes): void {
+  /** The series of one attribute set, made on first use. */
+  seriesOf(key: string, attributes: Attributes): HistogramSeries {
     let s = this.series.get(key);
     if (!s) {
-      s = { attributes: attributes(), counts: new Array<number>(this.boundaries.length + 1).fill(0), sum: 0, count: 0, min: Infinity, max: -Infinity };
+      s = { attributes, counts: new Array<number>(this.boundaries.length + 1).fill(0), sum: 0, count: 0, min: Infinity, max: -Infinity };
       this.series.set(key, s);
     }
+    return s;
+  }
+
+  observe(s: HistogramSeries, value: number): void {
     // Upper bounds are inclusive, as in the SDK's explicit-bucket aggregation.
     let i = 0;
     while (i < this.boundaries.length && value > this.boundaries[i]!) i++;
@@ -86,18 +92,24 @@ class HistogramData {
   }
 }
 
+interface CounterSeries {
+  attributes: Attributes;
+  value: number;
+}
+
 /** A monotonic sum (a counter) per attribute set. */
 class CounterData {
-  private readonly series = new Map<string, { attributes: Attributes; value: number }>();
+  private readonly series = new Map<string, CounterSeries>();
   constructor(
     readonly descriptor: Descriptor,
     private readonly temporality: AggregationTemporality,
   ) {}
 
-  add(value: number, key: string, attributes: () => Attributes): void {
-    const s = this.series.get(key);
-    if (s) s.value += value;
-    else this.series.set(key, { attributes: attributes(), value });
+  /** The series of one attribute set, made on first use. */
+  seriesOf(key: string, attributes: Attributes): CounterSeries {
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = { attributes, value: 0 }));
+    return s;
   }
 
   data(startTime: HrTime, endTime: HrTime): MetricData {
@@ -123,6 +135,50 @@ function hrTime(ms: number): HrTime {
   return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
 }
 
+/** How many attribute sets of each kind are compared field by field before a keyed lookup. */
+const RECENT = 8;
+
+/** Puts `e` first among the recent entries (keeping at most RECENT). */
+function remember<T>(recent: T[], e: T): void {
+  const at = recent.indexOf(e);
+  if (at >= 0) recent.splice(at, 1);
+  recent.unshift(e);
+  if (recent.length > RECENT) recent.pop();
+}
+
+/** One call attribute set: the fields it is made of, and its series in every call metric. */
+interface CallEntry {
+  model: string;
+  tenant: string;
+  purpose: string;
+  operation: string;
+  system: string;
+  errorType: string | undefined;
+  key: string;
+  attrs: Attributes;
+  input: HistogramSeries;
+  output: HistogramSeries;
+  duration: HistogramSeries;
+  ttfc?: HistogramSeries;
+  perChunk?: HistogramSeries;
+  cost?: CounterSeries;
+  unpriced?: CounterSeries;
+  usageEstimated?: CounterSeries;
+}
+
+/** One request attribute set and its series. */
+interface RequestEntry {
+  tenant: string;
+  endpoint: string;
+  strategy: string;
+  route: string | undefined;
+  status: number;
+  model: string | undefined;
+  errorCode: string | undefined;
+  requests: CounterSeries;
+  duration: HistogramSeries;
+}
+
 export class RequestMetrics implements MetricProducer {
   private readonly startTime = hrTime(Date.now());
   private readonly tokens: HistogramData;
@@ -134,6 +190,10 @@ export class RequestMetrics implements MetricProducer {
   private readonly usageEstimated: CounterData;
   private readonly requests: CounterData;
   private readonly requestDuration: HistogramData;
+  private readonly callEntries = new Map<string, CallEntry>();
+  private readonly requestEntries = new Map<string, RequestEntry>();
+  private readonly recentCalls: CallEntry[] = [];
+  private readonly recentRequests: RequestEntry[] = [];
 
   /**
    * `CUMULATIVE` (default, a long-lived process: Prometheus and OTLP read running totals) or
@@ -155,23 +215,68 @@ export class RequestMetrics implements MetricProducer {
   /** Counts one finished client request and its upstream calls. */
   record(s: RequestSummary): void {
     for (const r of s.records) {
-      const attrs = callMetricAttributes(r);
-      const key = keyOf(attrs);
-      this.tokens.record(r.inputTokens, `${key}i`, () => ({ ...attrs, "gen_ai.token.type": "input" }));
-      this.tokens.record(r.outputTokens, `${key}o`, () => ({ ...attrs, "gen_ai.token.type": "output" }));
-      const same = () => attrs;
-      this.duration.record(r.latencyMs / 1000, key, same);
-      if (r.streamed && r.ttftMs !== null && r.status === "ok") this.ttfc.record(r.ttftMs / 1000, key, same);
+      const e = this.callEntry(r);
+      this.tokens.observe(e.input, r.inputTokens);
+      this.tokens.observe(e.output, r.outputTokens);
+      this.duration.observe(e.duration, r.latencyMs / 1000);
+      if (r.streamed && r.ttftMs !== null && r.status === "ok") this.ttfc.observe((e.ttfc ??= this.ttfc.seriesOf(e.key, e.attrs)), r.ttftMs / 1000);
       const perToken = secondsPerOutputToken(r);
-      if (perToken !== null) this.perChunk.record(perToken, key, same);
-      if (r.costUsd !== null) this.cost.add(r.costUsd, key, same);
-      else if (r.inputTokens + r.outputTokens > 0) this.unpriced.add(1, key, same);
-      if (r.usageEstimated) this.usageEstimated.add(1, key, same);
+      if (perToken !== null) this.perChunk.observe((e.perChunk ??= this.perChunk.seriesOf(e.key, e.attrs)), perToken);
+      if (r.costUsd !== null) (e.cost ??= this.cost.seriesOf(e.key, e.attrs)).value += r.costUsd;
+      else if (r.inputTokens + r.outputTokens > 0) (e.unpriced ??= this.unpriced.seriesOf(e.key, e.attrs)).value += 1;
+      if (r.usageEstimated) (e.usageEstimated ??= this.usageEstimated.seriesOf(e.key, e.attrs)).value += 1;
+    }
+    const e = this.requestEntry(s);
+    e.requests.value += 1;
+    this.requestDuration.observe(e.duration, s.latencyMs / 1000);
+  }
+
+  /**
+   * The series of a call's attribute set. Traffic repeats a few sets (tenant × model × purpose),
+   * so the last ones used are found by comparing the record's fields, without building the
+   * attributes and their key; a set not among them is looked up by key (and remembered).
+   */
+  private callEntry(r: UsageRecord): CallEntry {
+    const errorType = r.status === "ok" ? undefined : (r.errorCode ?? r.status);
+    for (const e of this.recentCalls) {
+      if (e.model === r.model && e.tenant === r.tenant && e.purpose === r.purpose && e.operation === r.operation && e.system === r.system && e.errorType === errorType) return e;
+    }
+    const attrs = callMetricAttributes(r);
+    const key = keyOf(attrs);
+    let e = this.callEntries.get(key);
+    if (!e) {
+      e = {
+        model: r.model,
+        tenant: r.tenant,
+        purpose: r.purpose,
+        operation: r.operation,
+        system: r.system,
+        errorType,
+        key,
+        attrs,
+        input: this.tokens.seriesOf(`${key}i`, { ...attrs, "gen_ai.token.type": "input" }),
+        output: this.tokens.seriesOf(`${key}o`, { ...attrs, "gen_ai.token.type": "output" }),
+        duration: this.duration.seriesOf(key, attrs),
+      };
+      this.callEntries.set(key, e);
+    }
+    remember(this.recentCalls, e);
+    return e;
+  }
+
+  private requestEntry(s: RequestSummary): RequestEntry {
+    for (const e of this.recentRequests) {
+      if (e.tenant === s.tenant && e.endpoint === s.endpoint && e.strategy === s.strategy && e.route === s.route && e.status === s.status && e.model === s.model && e.errorCode === s.errorCode) return e;
     }
     const attrs = requestMetricAttributes(s);
     const key = keyOf(attrs);
-    this.requests.add(1, key, () => attrs);
-    this.requestDuration.record(s.latencyMs / 1000, key, () => attrs);
+    let e = this.requestEntries.get(key);
+    if (!e) {
+      e = { tenant: s.tenant, endpoint: s.endpoint, strategy: s.strategy, route: s.route, status: s.status, model: s.model, errorCode: s.errorCode, requests: this.requests.seriesOf(key, attrs), duration: this.requestDuration.seriesOf(key, attrs) };
+      this.requestEntries.set(key, e);
+    }
+    remember(this.recentRequests, e);
+    return e;
   }
 
   async collect(): Promise<CollectionResult> {

@@ -31,12 +31,19 @@ const LIMIT_WORDS: Record<string, string> = {
 export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest) => Promise<Admission> {
   const now = opts.now ?? Date.now;
   let reservations = 0;
+  // An identity (one key of one tenant, in one config generation) always has the same scopes:
+  // made once, their names are the same strings every time, so store lookups don't rehash them.
+  const scopesOf = new WeakMap<AdmissionRequest["identity"], ScopePolicy[]>();
   return async (req) => {
     const id = req.identity;
-    const scopes: ScopePolicy[] = [
-      { scope: tenantScope(id.tenant), budget: id.config.budget, limits: id.config.limits },
-      { scope: keyScope(id.tenant, id.keyId), budget: id.keyConfig?.budget, limits: id.keyConfig?.limits },
-    ];
+    let scopes = scopesOf.get(id);
+    if (!scopes) {
+      scopes = [
+        { scope: tenantScope(id.tenant), budget: id.config.budget, limits: id.config.limits },
+        { scope: keyScope(id.tenant, id.keyId), budget: id.keyConfig?.budget, limits: id.keyConfig?.limits },
+      ];
+      scopesOf.set(id, scopes);
+    }
     const calls = Math.max(1, req.maxCalls);
     const usd = Math.min(worstCaseCost(opts.priceOf(req.model), req.promptTokens, req.maxOutputTokens, calls), req.maxUsd ?? Infinity);
     const tokens = Math.min((req.promptTokens + req.maxOutputTokens) * calls, req.maxTokens ?? Infinity);
@@ -59,15 +66,16 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
       throw new GatewayError(message, { status: 429, code: result.code, retryable: result.code === "rate_limit_exceeded", retryAfterSeconds: result.retryAfterSeconds });
     }
     let settled = false;
-    const headers = rateLimitHeaders(result);
-    return {
-      ...(headers ? { headers } : {}),
+    const admission: Admission = {
       settle(totals: AccountTotals) {
         if (settled) return;
         settled = true;
         void opts.store.settle(reservation, { usd: totals.costUsd ?? 0, tokens: totals.usage.total_tokens, now: now() }).catch(() => {});
       },
     };
+    const headers = rateLimitHeaders(result);
+    if (headers) admission.headers = headers;
+    return admission;
   };
 }
 

@@ -114,11 +114,13 @@ interface Reservation {
   sec: number;
 }
 
-/** The tightest rpm and tpm standing over the scopes that have those limits (after reserving). */
-function standing(states: Array<{ p: ScopePolicy; s: ScopeState }>, sec: number): { requests?: LimitStatus; tokens?: LimitStatus } {
+/** The admission with the tightest rpm and tpm standing over the scopes that have those limits (after reserving). */
+function admitted(policies: ScopePolicy[], states: ScopeState[], sec: number): AcquireResult {
   let requests: LimitStatus | undefined;
   let tokens: LimitStatus | undefined;
-  for (const { p, s } of states) {
+  for (let i = 0; i < policies.length; i++) {
+    const p = policies[i]!;
+    const s = states[i]!;
     const rpm = p.limits?.rpm;
     if (rpm !== undefined) {
       const remaining = Math.max(0, rpm - s.requests.total(sec));
@@ -130,7 +132,10 @@ function standing(states: Array<{ p: ScopePolicy; s: ScopeState }>, sec: number)
       if (!tokens || remaining < tokens.remaining) tokens = { limit: tpm, remaining, resetSeconds: s.tokens.secondsUntilOldestLeaves(sec) };
     }
   }
-  return { ...(requests ? { requests } : {}), ...(tokens ? { tokens } : {}) };
+  const result: AcquireResult = { ok: true };
+  if (requests) result.requests = requests;
+  if (tokens) result.tokens = tokens;
+  return result;
 }
 
 export class MemoryCounterStore implements CounterStore {
@@ -164,8 +169,10 @@ export class MemoryCounterStore implements CounterStore {
 
   async acquire(req: AcquireRequest): Promise<AcquireResult> {
     const sec = Math.floor(req.now / 1000);
-    const states = req.scopes.map((p) => ({ p, s: this.state(p.scope) }));
-    for (const { p, s } of states) {
+    const states = req.scopes.map((p) => this.state(p.scope));
+    for (let i = 0; i < states.length; i++) {
+      const p = req.scopes[i]!;
+      const s = states[i]!;
       const b = p.budget;
       if (b && (b.usdPerDay !== undefined || b.usdPerMonth !== undefined)) {
         const spent = this.spendOf(s, req.now);
@@ -184,13 +191,13 @@ export class MemoryCounterStore implements CounterStore {
         return { ok: false, code: "rate_limit_exceeded", scope: p.scope, limit: "tpm", retryAfterSeconds: s.tokens.secondsUntilRoom(sec, l.tpm, Math.min(req.tokens, l.tpm)) };
       }
     }
-    for (const { s } of states) {
+    for (const s of states) {
       s.reserved += req.usd;
       s.requests.add(sec, 1);
       s.tokens.add(sec, req.tokens);
     }
-    this.reservations.set(req.id, { scopes: states.map(({ s }) => s), usd: req.usd, tokens: req.tokens, sec });
-    return { ok: true, ...standing(states, sec) };
+    this.reservations.set(req.id, { scopes: states, usd: req.usd, tokens: req.tokens, sec });
+    return admitted(req.scopes, states, sec);
   }
 
   async settle(id: string, actual: Settlement): Promise<void> {
