@@ -78,13 +78,15 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
         sinkState.exports++;
         const target = (req.url ?? "").split("/")[1] ?? "";
         if (req.url?.endsWith("/v1/traces")) {
-          // Counts spans by their `"spanId"` keys rather than parsing the export: a collector
-          // runs elsewhere in a deployment, and parsing here took CPU from the gateway under test
-          // (~10 µs per request on this machine). `"parentSpanId"` does not match (it has no `"`
-          // before `spanId`), and the gateway's spans carry no links.
+          // Counts spans without parsing the export: a collector runs elsewhere in a deployment,
+          // and parsing here took CPU from the gateway under test (~10 µs per request on this
+          // machine). OTLP/JSON: by `"spanId"` keys (`"parentSpanId"` does not match: no `"`
+          // before `spanId`; the gateway's spans carry no links). Protobuf: by walking the
+          // messages' length prefixes down to the spans.
           const body = Buffer.concat(parts);
           let n = 0;
-          for (let at = body.indexOf(SPAN_ID_KEY); at !== -1; at = body.indexOf(SPAN_ID_KEY, at + SPAN_ID_KEY.length)) n++;
+          if (body[0] === 0x7b) for (let at = body.indexOf(SPAN_ID_KEY); at !== -1; at = body.indexOf(SPAN_ID_KEY, at + SPAN_ID_KEY.length)) n++;
+          else n = countProtobufSpans(body);
           sinkState.spans[target] = (sinkState.spans[target] ?? 0) + n;
         }
         res.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -122,6 +124,42 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
 
 /** The key every OTLP/JSON span has once (the sink counts spans by it). */
 const SPAN_ID_KEY = Buffer.from('"spanId"');
+
+/**
+ * Spans in a protobuf ExportTraceServiceRequest: field 1 (ResourceSpans) → field 2 (ScopeSpans)
+ * → field 2 (Span), each length-delimited; only lengths are read, never the spans themselves.
+ */
+function countProtobufSpans(buf: Buffer): number {
+  const varint = (at: number): [number, number] => {
+    let v = 0;
+    let shift = 1;
+    while (buf[at]! & 0x80) {
+      v += (buf[at++]! & 0x7f) * shift;
+      shift *= 128;
+    }
+    return [v + buf[at]! * shift, at + 1];
+  };
+  /** Calls `visit(start, end)` for each length-delimited `field` in [from, to); skips the rest. */
+  const each = (from: number, to: number, field: number, visit: (start: number, end: number) => void) => {
+    let at = from;
+    while (at < to) {
+      const [tag, next] = varint(at);
+      at = next;
+      const wire = tag & 7;
+      if (wire === 2) {
+        const [len, start] = varint(at);
+        if (tag >>> 3 === field) visit(start, start + len);
+        at = start + len;
+      } else if (wire === 0) at = varint(at)[1];
+      else if (wire === 1) at += 8;
+      else if (wire === 5) at += 4;
+      else return;
+    }
+  };
+  let n = 0;
+  each(0, buf.length, 1, (rs, rsEnd) => each(rs, rsEnd, 2, (ss, ssEnd) => each(ss, ssEnd, 2, () => void n++)));
+  return n;
+}
 
 /** What the sink child received so far. */
 const sinkState = { exports: 0, spans: {} as Record<string, number> };

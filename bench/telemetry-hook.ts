@@ -57,7 +57,7 @@ for (const mode of ["metrics", "metrics+traces"] as const) {
       serviceName: "bench",
       sampling: { ratio: 1 },
       prometheus: { enabled: true },
-      ...(mode === "metrics+traces" ? { otlp: { endpoint, headers: {}, traces: true, metrics: true, metricsIntervalMs: 1000, timeoutMs: 5000 } } : {}),
+      ...(mode === "metrics+traces" ? { otlp: { endpoint, protocol: "http/json" as const, headers: {}, traces: true, metrics: true, metricsIntervalMs: 1000, timeoutMs: 5000 } } : {}),
     });
     const c0 = process.cpuUsage();
     for (let i = 0; i < N; i++) {

@@ -30,7 +30,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => collector.listen(0, "127.0.0.1", r));
   const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
-  stack = await startStack({ patch: (c) => void (c.telemetry = { otlp: { endpoint, traces: true, metrics: false }, sampling: { ratio: 1 } }) });
+  stack = await startStack({ patch: (c) => void (c.telemetry = { otlp: { endpoint, protocol: "http/json", traces: true, metrics: false }, sampling: { ratio: 1 } }) });
 });
 afterAll(async () => {
   await stack?.close();

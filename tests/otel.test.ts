@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTelemetry } from "../src/telemetry/otel/node-sdk.js";
+import { decodeTraces } from "./helpers/otlp-proto.js";
 import { KEY_A, type Stack, startStack } from "./helpers/stack.js";
 
 interface OtlpValue {
@@ -27,20 +28,24 @@ interface OtlpSpan {
   status?: { code?: number };
 }
 
-/** A minimal OTLP/HTTP collector: keeps every JSON body posted to /v1/traces and /v1/metrics. */
+/**
+ * A minimal OTLP/HTTP collector: keeps every body posted to /v1/traces and /v1/metrics, in either
+ * encoding (protobuf, the default, or JSON), and reads spans from both.
+ */
 class Receiver {
-  readonly bodies: Record<string, string[]> = { "/v1/traces": [], "/v1/metrics": [] };
+  readonly bodies: Record<string, Buffer[]> = { "/v1/traces": [], "/v1/metrics": [] };
+  readonly contentTypes: string[] = [];
   readonly headers: Array<Record<string, string | string[] | undefined>> = [];
   private server!: Server;
   url = "";
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
-      let body = "";
-      req.setEncoding("utf8");
-      req.on("data", (d) => (body += d));
+      const parts: Buffer[] = [];
+      req.on("data", (d: Buffer) => parts.push(d));
       req.on("end", () => {
-        (this.bodies[req.url ?? ""] ??= []).push(body);
+        (this.bodies[req.url ?? ""] ??= []).push(Buffer.concat(parts));
+        this.contentTypes.push(req.headers["content-type"] ?? "");
         this.headers.push(req.headers);
         res.writeHead(200, { "content-type": "application/json" }).end("{}");
       });
@@ -51,7 +56,7 @@ class Receiver {
 
   spans(): OtlpSpan[] {
     return this.bodies["/v1/traces"]!.flatMap((b) => {
-      const doc = JSON.parse(b) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+      const doc = (b[0] === 0x7b ? JSON.parse(b.toString("utf8")) : decodeTraces(b)) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
       return doc.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
     });
   }
@@ -231,12 +236,16 @@ describe("OTLP/HTTP export", () => {
     await stack.gateway.telemetry.telemetry.flush();
     const names = new Set(
       receiver.bodies["/v1/metrics"]!.flatMap((b) => {
-        const doc = JSON.parse(b) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Array<{ name: string }> }> }> };
+        if (b[0] !== 0x7b) return [];
+        const doc = JSON.parse(b.toString("utf8")) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: Array<{ name: string }> }> }> };
         return doc.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.name)));
       }),
     );
+    // Protobuf metrics (the default encoding): the names are in the message as UTF-8.
+    const protobuf = receiver.bodies["/v1/metrics"]!.filter((b) => b[0] !== 0x7b);
+    expect(protobuf.length).toBeGreaterThan(0);
     for (const n of ["gen_ai.client.token.usage", "gen_ai.client.operation.duration", "gen_ai.client.operation.time_to_first_chunk", "octoroute.cost", "octoroute.requests"]) {
-      expect(names, n).toContain(n);
+      expect(names.has(n) || protobuf.some((b) => b.includes(n)), n).toBe(true);
     }
   });
 });
@@ -266,7 +275,7 @@ describe("export failures", () => {
     await gone.close();
     const logged: string[] = [];
     const t = await startTelemetry(
-      { serviceName: "x", sampling: { ratio: 1 }, prometheus: { enabled: false }, otlp: { endpoint: gone.url, headers: { authorization: "Bearer collector-secret" }, traces: true, metrics: true, metricsIntervalMs: 3_600_000, timeoutMs: 2000 } },
+      { serviceName: "x", sampling: { ratio: 1 }, prometheus: { enabled: false }, otlp: { endpoint: gone.url, protocol: "http/json", headers: { authorization: "Bearer collector-secret" }, traces: true, metrics: true, metricsIntervalMs: 3_600_000, timeoutMs: 2000 } },
       { log: (m) => logged.push(m) },
     );
     const now = Date.now();

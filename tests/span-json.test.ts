@@ -4,88 +4,29 @@
  * this builds both for the same requests (a success, a 5xx with a failed attempt, an embeddings
  * call without output tokens) and compares them field by field, ids aside.
  */
-import { createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from "@opentelemetry/api";
-import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import type { RequestSummary } from "../src/api/hooks.js";
-import { callAttributes, callSpanName, requestAttributes, requestSpanName } from "../src/telemetry/otel/genai.js";
 import { startSpanExport } from "../src/telemetry/otel/span-export.js";
 import { attributesJson, exportRequestJson, requestSpans, unixNanos } from "../src/telemetry/otel/span-json.js";
+import { protobufSpans } from "../src/telemetry/otel/span-proto.js";
 import { parseTraceParent } from "../src/telemetry/trace-context.js";
-import type { UsageRecord } from "../src/telemetry/usage.js";
+import { decodeTraces } from "./helpers/otlp-proto.js";
+import { sdkSpans, spanCases as cases, spanResource, summary, T0, withoutIds } from "./helpers/span-cases.js";
 
-const T0 = 1_764_452_000_123;
-
-function record(extra: Partial<UsageRecord> = {}): UsageRecord {
-  return {
-    requestId: "req_1", tenant: "acme", keyId: "k1", model: "small", provider: "sim", system: "openai", operation: "chat", purpose: "answer",
-    inputTokens: 12, outputTokens: 16, cachedTokens: 0, cacheWriteTokens: 0, costUsd: 0.0000038, latencyMs: 20.25, ttftMs: 7, status: "ok",
-    attempts: 1, streamed: false, startedAt: T0 + 2, responseModel: "small-2026", ...extra,
-  };
-}
-
-function summary(extra: Partial<RequestSummary> = {}): RequestSummary {
-  const records = extra.records ?? [record()];
-  return {
-    requestId: "req_1", tenant: "acme", keyId: "k1", endpoint: "chat", route: "auto", routeReason: "rules: code → large", router: "rules",
-    routeScores: { small: 0.25, large: 0.75 }, routeThreshold: 0.5, strategy: "none", model: "small", status: 200, stream: false,
-    startedAt: T0, latencyMs: 25.5, ttftMs: null, records,
-    totals: { usage: { prompt_tokens: 12, completion_tokens: 16, total_tokens: 28 }, costUsd: 0.0000038, calls: records.length },
-    ...extra,
-  };
-}
-
-/** What the SDK exports for one summary, with the spans built as the tracer-based code built them. */
-function sdkExport(s: RequestSummary, resource: ReturnType<typeof resourceFromAttributes>): unknown {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const tracer = provider.getTracer("octoroute");
-  const caller = s.traceParent
-    ? trace.setSpanContext(ROOT_CONTEXT, { traceId: s.traceParent.traceId, spanId: s.traceParent.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true, traceState: s.traceParent.traceState ? createTraceState(s.traceParent.traceState) : undefined })
-    : ROOT_CONTEXT;
-  const root = tracer.startSpan(requestSpanName(s), { kind: SpanKind.SERVER, startTime: s.startedAt, attributes: requestAttributes(s) }, caller);
-  if (s.status >= 500) root.setStatus({ code: SpanStatusCode.ERROR, message: s.errorCode });
-  const parent = trace.setSpan(ROOT_CONTEXT, root);
-  for (const r of s.records) {
-    const child = tracer.startSpan(callSpanName(r), { kind: SpanKind.CLIENT, startTime: r.startedAt, attributes: callAttributes(r) }, parent);
-    if (r.status === "error") child.setStatus({ code: SpanStatusCode.ERROR, message: r.errorCode });
-    child.end(r.startedAt + r.latencyMs);
-  }
-  root.end(s.startedAt + s.latencyMs);
-  return JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(exporter.getFinishedSpans())));
-}
-
-/** Ids replaced by their order of appearance, so two exports of the same spans compare equal. */
-function withoutIds(value: unknown): unknown {
-  const seen = new Map<string, string>();
-  return JSON.parse(JSON.stringify(value), (key, v) => {
-    if ((key === "traceId" || key === "spanId" || key === "parentSpanId") && typeof v === "string") {
-      if (!seen.has(v)) seen.set(v, `${key.replace("parentSpanId", "spanId")}#${seen.size}`);
-      return seen.get(v);
-    }
-    return v;
-  });
+/** Ids for our spans: a fixed trace (or the caller's) and counted span ids. */
+function ids(traceId = "0af7651916cd43dd8448eb211c80319c") {
+  let n = 0;
+  return { traceId, newSpanId: () => (++n).toString(16).padStart(16, "0") };
 }
 
 describe("spans as OTLP/JSON", () => {
-  const resource = resourceFromAttributes({ "service.name": "octoroute", "service.version": "9.9.9" });
-  const cases: Array<[string, RequestSummary]> = [
-    ["a routed chat", summary()],
-    [
-      "a 5xx after a failed attempt and a fallback",
-      summary({ status: 502, errorCode: "upstream_error", records: [record({ status: "error", errorCode: "upstream_timeout", costUsd: null, attempts: 3 }), record({ model: "large", startedAt: T0 + 30, cachedTokens: 5, cacheWriteTokens: 2 })] }),
-    ],
-    ["a request in its caller's trace (traceparent, tracestate)", summary({ traceParent: { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: true, traceState: "vendor=abc,other=1" } })],
-    ["embeddings (no output tokens, no price)", summary({ endpoint: "embeddings", route: undefined, routeReason: undefined, router: undefined, routeScores: undefined, routeThreshold: undefined, totals: { usage: { prompt_tokens: 3, total_tokens: 3 } as RequestSummary["totals"]["usage"], costUsd: null, calls: 1 }, records: [record({ operation: "embeddings", outputTokens: 0, costUsd: null, ttftMs: null })] })],
-  ];
+  const resource = spanResource;
   for (const [name, s] of cases) {
     it(`matches the SDK's export for ${name}`, () => {
-      let n = 0;
-      const ids = { traceId: s.traceParent?.traceId ?? "0af7651916cd43dd8448eb211c80319c", newSpanId: () => (++n).toString(16).padStart(16, "0") };
-      const ours = JSON.parse(exportRequestJson(attributesJson(resource.attributes as Record<string, unknown>), "octoroute", requestSpans(s, ids)));
-      expect(withoutIds(ours)).toEqual(withoutIds(sdkExport(s, resource)));
+      const ours = JSON.parse(exportRequestJson(attributesJson(resource.attributes as Record<string, unknown>), "octoroute", requestSpans(s, ids(s.traceParent?.traceId))));
+      const sdk = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(sdkSpans(s, resource))));
+      expect(withoutIds(ours)).toEqual(withoutIds(sdk));
       // Children point at the root, all share the trace.
       const spans = ours.resourceSpans[0].scopeSpans[0].spans as Array<{ traceId: string; spanId: string; parentSpanId?: string; kind: number }>;
       const root = spans.find((x) => x.kind === 2)!;
@@ -97,6 +38,32 @@ describe("spans as OTLP/JSON", () => {
     expect(unixNanos(T0)).toBe(`${T0}000000`);
     expect(unixNanos(T0 + 0.5)).toBe(`${T0}500000`);
     expect(unixNanos(1.000001)).toBe("1000001"); // 1 ms + 1 ns
+  });
+});
+
+describe("spans as OTLP protobuf", () => {
+  for (const [name, s] of cases) {
+    it(`decode to what the SDK's protobuf export of ${name} decodes to`, () => {
+      const ours = protobufSpans.request(spanResource.attributes as Record<string, unknown>, "octoroute", requestSpans(s, ids(s.traceParent?.traceId), protobufSpans));
+      const sdk = ProtobufTraceSerializer.serializeRequest(sdkSpans(s, spanResource))!;
+      expect(withoutIds(decodeTraces(ours as Uint8Array))).toEqual(withoutIds(decodeTraces(sdk)));
+      // The same spans as the JSON export, in about half the bytes.
+      const json = exportRequestJson(attributesJson(spanResource.attributes as Record<string, unknown>), "octoroute", requestSpans(s, ids(s.traceParent?.traceId)));
+      expect(ours.length).toBeLessThan(json.length * 0.6);
+    });
+  }
+
+  it("writes long strings, big and negative integers and doubles exactly", () => {
+    const long = "x".repeat(20_000) + "é";
+    const s = summary({ routeReason: long, routeThreshold: -0.125, records: [{ ...summary().records[0]!, inputTokens: 2 ** 40, outputTokens: -3 }] });
+    const decoded = decodeTraces(protobufSpans.request({ "service.name": "t" }, "octoroute", requestSpans(s, ids(), protobufSpans)) as Uint8Array);
+    const spans = decoded.resourceSpans[0]!.scopeSpans[0]!.spans as Array<{ attributes: Array<{ key: string; value: Record<string, unknown> }>; startTimeUnixNano: string }>;
+    const [call, root] = spans.map((sp) => new Map(sp.attributes.map((a) => [a.key, a.value] as const)));
+    expect(root!.get("octoroute.router.decision")?.stringValue).toBe(long);
+    expect(root!.get("octoroute.router.threshold")?.doubleValue).toBe(-0.125);
+    expect(call!.get("gen_ai.usage.input_tokens")?.intValue).toBe(String(2 ** 40));
+    expect(call!.get("gen_ai.usage.output_tokens")?.intValue).toBe("-3");
+    expect(spans.at(-1)!.startTimeUnixNano).toBe(unixNanos(T0));
   });
 });
 

@@ -76,7 +76,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => collector.listen(0, "127.0.0.1", r));
   config = baseConfig(sim.url);
-  config.telemetry = { otlp: { endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, headers: { authorization: "Bearer collector-token" }, metricsIntervalMs: 100 }, sampling: { ratio: 1 } };
+  // OTLP/JSON here, to read the metric pushes' values (protobuf, the default, is checked on Node and in span-json.test.ts).
+  config.telemetry = { otlp: { endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, protocol: "http/json", headers: { authorization: "Bearer collector-token" }, metricsIntervalMs: 100 }, sampling: { ratio: 1 } };
   delete config.database; // Node-only; the Workers entry keeps no local database.
   // Short first-byte timeout, so the stall test below is quick (the others answer at once).
   const providers = config.providers as Record<string, { timeouts: Record<string, number> }>;

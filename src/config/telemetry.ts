@@ -4,10 +4,15 @@
  */
 import { z } from "zod";
 
-/** `telemetry.otlp` — OTLP/HTTP (JSON) export of spans and metrics to a collector. */
+/** `telemetry.otlp` — OTLP/HTTP export of spans and metrics to a collector. */
 export const otlpSchema = z.strictObject({
   /** Collector base URL; spans go to `<endpoint>/v1/traces`, metrics to `<endpoint>/v1/metrics`. */
   endpoint: z.url({ protocol: /^https?$/ }),
+  /**
+   * OTLP/HTTP encoding: `http/protobuf` (OpenTelemetry's default; about half the bytes) or
+   * `http/json`. Collectors take both on the same port.
+   */
+  protocol: z.enum(["http/protobuf", "http/json"]).default("http/protobuf"),
   /** Extra headers sent with every export (e.g. `authorization: Bearer ${OTEL_TOKEN}`). */
   headers: z.record(z.string(), z.string()).default({}),
   /** Export spans (default true). */

@@ -12,7 +12,7 @@
  * logged at most once a minute; its deltas are dropped, not resent, so nothing is counted twice.
  */
 import { AggregationTemporality } from "@opentelemetry/sdk-metrics";
-import { JsonMetricsSerializer } from "@opentelemetry/otlp-transformer";
+import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { RequestSummary } from "../api/hooks.js";
 import type { TelemetryConfig } from "../config/telemetry.js";
@@ -53,11 +53,13 @@ export function edgeMetricsExport(config: TelemetryConfig, opts: { log?: (msg: s
     counted = 0;
     lastPush = Date.now();
     const { resourceMetrics } = await metrics.collect();
-    const bytes = JsonMetricsSerializer.serializeRequest({ ...resourceMetrics, resource });
+    // The collector's encoding of choice (`telemetry.otlp.protocol`), as for spans.
+    const json = otlp.protocol === "http/json";
+    const bytes = (json ? JsonMetricsSerializer : ProtobufMetricsSerializer).serializeRequest({ ...resourceMetrics, resource });
     if (!bytes) return;
-    const body = new TextDecoder().decode(bytes);
+    const body = (json ? new TextDecoder().decode(bytes) : bytes) as BodyInit;
     try {
-      const res = await send(url, { method: "POST", headers: { ...otlp.headers, "content-type": "application/json" }, body, signal: AbortSignal.timeout(otlp.timeoutMs) });
+      const res = await send(url, { method: "POST", headers: { ...otlp.headers, "content-type": json ? "application/json" : "application/x-protobuf" }, body, signal: AbortSignal.timeout(otlp.timeoutMs) });
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) throw new Error(`answered ${res.status}`);
     } catch (err) {

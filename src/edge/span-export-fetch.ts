@@ -1,6 +1,7 @@
 /**
- * Traces from the Workers entry: the same OTLP/JSON spans as on Node (`span-json.ts`, sampled by
- * `span-sampling.ts`), POSTed with `fetch` to `<telemetry.otlp.endpoint>/v1/traces`.
+ * Traces from the Workers entry: the same OTLP spans as on Node (protobuf or JSON as
+ * `telemetry.otlp.protocol` says: `span-proto.ts` / `span-json.ts`, sampled by `span-sampling.ts`),
+ * POSTed with `fetch` to `<telemetry.otlp.endpoint>/v1/traces`.
  *
  * Spans of the requests an isolate finishes are batched: the first request to end after an export
  * schedules the next one `delayMs` later and hands it to its own `waitUntil` (Workers stop a
@@ -10,7 +11,8 @@
  */
 import type { RequestSummary } from "../api/hooks.js";
 import type { TelemetryConfig } from "../config/telemetry.js";
-import { attributesJson, exportRequestJson } from "../telemetry/otel/span-json.js";
+import { jsonSpans, type SpanEncoding } from "../telemetry/otel/span-json.js";
+import { protobufSpans } from "../telemetry/otel/span-proto.js";
 import { spanSampler } from "../telemetry/otel/span-sampling.js";
 import { keepAlive, type WaitUntil } from "./request-context.js";
 
@@ -35,13 +37,14 @@ export function edgeSpanExport(config: TelemetryConfig, opts: EdgeSpanExportOpti
   const otlp = config.otlp;
   if (!otlp?.traces || config.sampling.ratio <= 0) return undefined;
   const url = `${otlp.endpoint.replace(/\/+$/, "")}/v1/traces`;
-  const resource = attributesJson({ "service.name": config.serviceName, "telemetry.sdk.name": "opentelemetry", "telemetry.sdk.language": "webjs", "cloud.provider": "cloudflare", "cloud.platform": "cloudflare.workers" });
-  const sample = spanSampler(config.sampling.ratio);
+  const encoding = (otlp.protocol === "http/json" ? jsonSpans : protobufSpans) as SpanEncoding<string | Uint8Array>;
+  const resource = ({ "service.name": config.serviceName, "telemetry.sdk.name": "opentelemetry", "telemetry.sdk.language": "webjs", "cloud.provider": "cloudflare", "cloud.platform": "cloudflare.workers" });
+  const sample = spanSampler(config.sampling.ratio, encoding);
   const delayMs = opts.delayMs ?? 1000;
   const maxBatch = opts.maxBatch ?? 512;
   const maxQueue = opts.maxQueue ?? 4096;
   const send = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-  let queue: string[] = [];
+  let queue: Array<string | Uint8Array> = [];
   let scheduled: Promise<void> | undefined;
   let dropped = 0;
   let lastLog = 0;
@@ -57,8 +60,8 @@ export function edgeSpanExport(config: TelemetryConfig, opts: EdgeSpanExportOpti
       try {
         const res = await send(url, {
           method: "POST",
-          headers: { ...otlp.headers, "content-type": "application/json" },
-          body: exportRequestJson(resource, "octoroute", batch),
+          headers: { ...otlp.headers, "content-type": encoding.contentType },
+          body: encoding.request(resource, "octoroute", batch) as BodyInit,
           signal: AbortSignal.timeout(otlp.timeoutMs),
         });
         // The collector's answer is read (and discarded) so the connection can be reused.

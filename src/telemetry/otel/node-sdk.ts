@@ -78,7 +78,7 @@ export async function startTelemetry(cfg: TelemetryConfig | undefined, opts: Tel
   if (signals.traces && otlp?.traces && config.sampling.ratio > 0) {
     // OTLP exporters are loaded only when a collector is configured (they weigh megabytes).
     const { startSpanExport } = await import("./span-export.js");
-    spans = startSpanExport({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMs: otlp.timeoutMs, ratio: config.sampling.ratio, resource: defaultResource().merge(resource), log: opts.log });
+    spans = startSpanExport({ url: `${base}/v1/traces`, headers: otlp.headers, timeoutMs: otlp.timeoutMs, protocol: otlp.protocol, ratio: config.sampling.ratio, resource: defaultResource().merge(resource), log: opts.log });
     reportFailures(spans.exporter, "span", opts.log);
   }
 
@@ -166,7 +166,8 @@ async function startMetrics(config: TelemetryConfig, resource: Resource, opts: T
   const prometheus = config.prometheus.enabled ? new PrometheusExporter({ preventServerStart: true, metricProducers }) : undefined;
   if (prometheus) readers.push(prometheus);
   if (otlp?.metrics) {
-    const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-http");
+    // The collector's encoding of choice (`telemetry.otlp.protocol`), as for spans.
+    const { OTLPMetricExporter } = otlp.protocol === "http/json" ? await import("@opentelemetry/exporter-metrics-otlp-http") : await import("@opentelemetry/exporter-metrics-otlp-proto");
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: reportFailures(new OTLPMetricExporter({ url: `${otlp.endpoint.replace(/\/+$/, "")}/v1/metrics`, headers: otlp.headers, timeoutMillis: otlp.timeoutMs }), "metric", opts.log),

@@ -9,7 +9,6 @@
  * Pure string building, no SDK import: the caller decides sampling and ships the strings.
  */
 import type { RequestSummary } from "../../api/hooks.js";
-import type { UsageRecord } from "../usage.js";
 import { type Attributes, callAttributes, callSpanName, requestAttributes, requestSpanName } from "./genai.js";
 
 /** OTLP span kinds (the API's enum + 1) and status codes. */
@@ -63,7 +62,24 @@ export function unixNanos(ms: number): string {
   return `${whole}${String(frac).padStart(6, "0")}`;
 }
 
-interface SpanLinks {
+/** Span flags: sampled, and whether the parent is remote (known: a local parent or none / remote). */
+export function spanFlags(at: SpanLinks): number {
+  return at.remoteParent ? FLAGS_REMOTE_PARENT : FLAGS;
+}
+
+/**
+ * How spans are written for OTLP/HTTP: JSON here (`http/json`), protobuf in `span-proto.ts`
+ * (`http/protobuf`). One span at a time as it ends, then a batch of them as an export request.
+ */
+export interface SpanEncoding<T> {
+  /** The export request's content type. */
+  readonly contentType: string;
+  span(at: SpanLinks, name: string, kind: number, startMs: number, endMs: number, attrs: Attributes, error: string | undefined | null): T;
+  /** An ExportTraceServiceRequest around spans of one resource and scope. */
+  request(resourceAttributes: Record<string, unknown>, scopeName: string, spans: readonly T[]): string | Uint8Array;
+}
+
+export interface SpanLinks {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
@@ -82,7 +98,7 @@ function spanJson(at: SpanLinks, name: string, kind: number, startMs: number, en
     at.traceState ? `,"traceState":${jsonString(at.traceState)}` : "",
     `,"name":${jsonString(name)},"kind":${kind},"startTimeUnixNano":"${unixNanos(startMs)}","endTimeUnixNano":"${unixNanos(endMs)}","attributes":`,
     attributesJson(attrs),
-    `,"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":${status},"links":[],"droppedLinksCount":0,"flags":${at.remoteParent ? FLAGS_REMOTE_PARENT : FLAGS}}`,
+    `,"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":${status},"links":[],"droppedLinksCount":0,"flags":${spanFlags(at)}}`,
   ].join("");
 }
 
@@ -96,23 +112,30 @@ export interface SpanIds {
  * (children first). With the caller's `traceparent`, the request span is a child of the caller's
  * span in the caller's trace (and carries its `tracestate`).
  */
-export function requestSpans(s: RequestSummary, ids: SpanIds): string[] {
+export function requestSpans(s: RequestSummary, ids: SpanIds): string[];
+export function requestSpans<T>(s: RequestSummary, ids: SpanIds, encoding: SpanEncoding<T>): T[];
+export function requestSpans<T>(s: RequestSummary, ids: SpanIds, encoding: SpanEncoding<T> = jsonSpans as unknown as SpanEncoding<T>): T[] {
   const root = ids.newSpanId();
   const traceState = s.traceParent?.traceState;
-  const spans = s.records.map((r) => callSpan(r, { traceId: ids.traceId, spanId: ids.newSpanId(), parentSpanId: root, traceState }));
+  const spans = s.records.map((r) => {
+    const at: SpanLinks = { traceId: ids.traceId, spanId: ids.newSpanId(), parentSpanId: root, traceState };
+    return encoding.span(at, callSpanName(r), KIND_CLIENT, r.startedAt, r.startedAt + r.latencyMs, callAttributes(r), r.status === "error" ? r.errorCode : null);
+  });
   // A 5xx is an error of the request; its error code (if any) is the status message.
   const rootError = s.status >= 500 ? s.errorCode : null;
   const rootAt: SpanLinks = s.traceParent ? { traceId: ids.traceId, spanId: root, parentSpanId: s.traceParent.spanId, remoteParent: true, traceState } : { traceId: ids.traceId, spanId: root };
-  spans.push(spanJson(rootAt, requestSpanName(s), KIND_SERVER, s.startedAt, s.startedAt + s.latencyMs, requestAttributes(s), rootError));
+  spans.push(encoding.span(rootAt, requestSpanName(s), KIND_SERVER, s.startedAt, s.startedAt + s.latencyMs, requestAttributes(s), rootError));
   return spans;
-}
-
-function callSpan(r: UsageRecord, at: SpanLinks): string {
-  const error = r.status === "error" ? r.errorCode : null;
-  return spanJson(at, callSpanName(r), KIND_CLIENT, r.startedAt, r.startedAt + r.latencyMs, callAttributes(r), error);
 }
 
 /** An OTLP/JSON ExportTraceServiceRequest around spans of one resource and scope. */
 export function exportRequestJson(resourceAttributes: string, scopeName: string, spans: readonly string[]): string {
   return `{"resourceSpans":[{"resource":{"attributes":${resourceAttributes},"droppedAttributesCount":0},"scopeSpans":[{"scope":{"name":${JSON.stringify(scopeName)}},"spans":[${spans.join(",")}]}]}]}`;
 }
+
+/** OTLP/JSON (`http/json`). */
+export const jsonSpans: SpanEncoding<string> = {
+  contentType: "application/json",
+  span: spanJson,
+  request: (resourceAttributes, scopeName, spans) => exportRequestJson(attributesJson(resourceAttributes), scopeName, spans),
+};

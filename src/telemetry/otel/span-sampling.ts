@@ -8,10 +8,10 @@ import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { SamplingDecision, TraceIdRatioBasedSampler } from "@opentelemetry/sdk-trace-base";
 import type { RequestSummary } from "../../api/hooks.js";
 import { randomHex } from "../../random-hex.js";
-import { requestSpans } from "./span-json.js";
+import { requestSpans, type SpanEncoding } from "./span-json.js";
 
 /** `ratio` of requests traced (1 = all): returns the spans of a request, or undefined when not sampled. */
-export function spanSampler(ratio: number): (s: RequestSummary) => string[] | undefined {
+export function spanSampler<T>(ratio: number, encoding: SpanEncoding<T>): (s: RequestSummary) => T[] | undefined {
   const sampler = ratio >= 1 ? undefined : new TraceIdRatioBasedSampler(ratio);
   const ids = { traceId: "", newSpanId: () => randomHex(8) };
   return (s) => {
@@ -23,6 +23,6 @@ export function spanSampler(ratio: number): (s: RequestSummary) => string[] | un
       ids.traceId = randomHex(16);
       if (sampler && sampler.shouldSample(ROOT_CONTEXT, ids.traceId).decision !== SamplingDecision.RECORD_AND_SAMPLED) return undefined;
     }
-    return requestSpans(s, ids);
+    return requestSpans(s, ids, encoding);
   };
 }
