@@ -67,6 +67,19 @@ describe("spans as OTLP protobuf", () => {
   });
 });
 
+describe("protobuf span times", () => {
+  it("writes every epoch millisecond with its fraction as the exact fixed64 nanosecond", () => {
+    const times = [0, 1.000001, T0, T0 + 0.25, 2 ** 41 - 0.5, 2 ** 41 + 1, 4_102_444_800_000.999999];
+    for (let i = 0; i < 300; i++) times.push(Math.floor(Math.random() * 4e12) + Math.round(Math.random() * 1e6) / 1e6);
+    for (const t of times) {
+      const s = summary({ startedAt: t, latencyMs: 0, records: [] });
+      const decoded = decodeTraces(protobufSpans.request({}, "o", requestSpans(s, ids(), protobufSpans)) as Uint8Array);
+      const span = decoded.resourceSpans[0]!.scopeSpans[0]!.spans[0]! as { startTimeUnixNano: string };
+      expect([t, BigInt(span.startTimeUnixNano)]).toEqual([t, BigInt(unixNanos(t))]);
+    }
+  });
+});
+
 describe("span export queue", () => {
   it("drops spans beyond its queue, counts them and says so once", async () => {
     const logged: string[] = [];

@@ -16,8 +16,16 @@ const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
 const WIRE_FIXED32 = 5;
 
-/** Bytes reserved for a nested message's length (up to 16 383 bytes without a move). */
-const RESERVED = 2;
+/**
+ * Bytes reserved for a nested message's length: 1 for attributes, strings and status (under 128
+ * bytes nearly always), 2 for a span (up to 16 383 bytes). A length that needs another size moves
+ * the message's bytes once.
+ */
+const SMALL = 1;
+const LARGE = 2;
+
+/** Spans are cut from slabs of this size (a typed array per span would be a backing store each). */
+const SLAB_BYTES = 256 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -70,10 +78,19 @@ class Writer {
     this.tag(field, WIRE_LEN);
     // UTF-8 needs at most 3 bytes per UTF-16 unit; the length goes in front once known.
     this.ensure(s.length * 3 + 5);
-    const start = this.start();
-    const { written } = encoder.encodeInto(s, this.buf.subarray(this.pos));
-    this.pos += written;
-    this.finish(start);
+    const start = this.start(SMALL);
+    let pos = this.pos;
+    const buf = this.buf;
+    // ASCII, byte by byte (most values: names, ids, models); anything else through the encoder.
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      buf[pos++] = c;
+    }
+    if (i < s.length) pos += encoder.encodeInto(s.slice(i), buf.subarray(pos)).written;
+    this.pos = pos;
+    this.finish(start, SMALL);
   }
 
   fixed64(field: number, lo: number, hi: number): void {
@@ -98,21 +115,21 @@ class Writer {
     this.pos += 4;
   }
 
-  /** Starts a nested message (after its tag); returns where its length goes. */
-  start(): number {
-    this.ensure(RESERVED);
+  /** Starts a nested message (after its tag) with `reserved` bytes for its length; returns where that goes. */
+  start(reserved: number): number {
+    this.ensure(reserved);
     const at = this.pos;
-    this.pos += RESERVED;
+    this.pos += reserved;
     return at;
   }
 
-  finish(at: number): void {
-    const len = this.pos - at - RESERVED;
+  finish(at: number, reserved: number): void {
+    const len = this.pos - at - reserved;
     const size = varintSize(len);
-    if (size !== RESERVED) {
-      this.ensure(size - RESERVED);
-      this.buf.copyWithin(at + size, at + RESERVED, this.pos);
-      this.pos += size - RESERVED;
+    if (size !== reserved) {
+      this.ensure(size - reserved);
+      this.buf.copyWithin(at + size, at + reserved, this.pos);
+      this.pos += size - reserved;
     }
     let n = len;
     let p = at;
@@ -128,6 +145,25 @@ class Writer {
     this.pos = 0;
     return out;
   }
+
+  /** The bytes written, cut from `slab` (a view, no copy of a backing store per span). */
+  takeInto(slab: Slab): Uint8Array {
+    const n = this.pos;
+    this.pos = 0;
+    if (slab.used + n > slab.bytes.length) {
+      slab.bytes = new Uint8Array(Math.max(SLAB_BYTES, n));
+      slab.used = 0;
+    }
+    const out = slab.bytes.subarray(slab.used, slab.used + n);
+    out.set(this.buf.subarray(0, n));
+    slab.used += n;
+    return out;
+  }
+}
+
+interface Slab {
+  bytes: Uint8Array;
+  used: number;
 }
 
 function varintSize(n: number): number {
@@ -139,20 +175,42 @@ function varintSize(n: number): number {
   return size;
 }
 
+/** Hex digit → value (lower and upper case). */
+const NIBBLE = new Uint8Array(128);
+for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
+for (let i = 0; i < 6; i++) NIBBLE[97 + i] = NIBBLE[65 + i] = 10 + i;
+
 /** Hex id → bytes (trace ids 16, span ids 8). */
 function hexBytes(w: Writer, field: number, hex: string): void {
   w.tag(field, WIRE_LEN);
   w.varint(hex.length >> 1);
   w.ensure(hex.length >> 1);
-  for (let i = 0; i < hex.length; i += 2) w.buf[w.pos++] = parseInt(hex.slice(i, i + 2), 16);
+  const buf = w.buf;
+  let pos = w.pos;
+  for (let i = 0; i < hex.length; i += 2) buf[pos++] = (NIBBLE[hex.charCodeAt(i) & 0x7f]! << 4) | NIBBLE[hex.charCodeAt(i + 1) & 0x7f]!;
+  w.pos = pos;
 }
 
-/** Epoch ms (fractions allowed) as fixed64 nanoseconds, exact (past 2⁵³, hence BigInt). */
+const TWO_21 = 2 ** 21;
+const TWO_32 = 2 ** 32;
+
+/**
+ * Epoch ms (fractions allowed) as fixed64 nanoseconds, exact although the value is past 2⁵³:
+ * with whole ms = hi·2²¹ + lo, ns = (hi·10⁶)·2²¹ + (lo·10⁶ + frac), each part exact in a double,
+ * then split into 32-bit halves.
+ */
 function nanos(w: Writer, field: number, ms: number): void {
   const whole = Math.floor(ms);
   const frac = Math.min(999_999, Math.round((ms - whole) * 1e6));
-  const v = BigInt(whole) * 1_000_000n + BigInt(frac);
-  w.fixed64(field, Number(v & 0xffffffffn), Number(v >> 32n));
+  const y = Math.floor(whole / TWO_21) * 1e6;
+  const x = (whole % TWO_21) * 1e6 + frac;
+  let lo = (y % 2048) * TWO_21 + (x % TWO_32);
+  let hi = Math.floor(y / 2048) + Math.floor(x / TWO_32);
+  if (lo >= TWO_32) {
+    lo -= TWO_32;
+    hi += 1;
+  }
+  w.fixed64(field, lo, hi);
 }
 
 /** `KeyValue.key` field bytes per attribute name: names repeat on every span. */
@@ -182,10 +240,10 @@ function attributes(w: Writer, field: number, attrs: Record<string, unknown>): v
     const v = attrs[key];
     if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") continue;
     w.tag(field, WIRE_LEN);
-    const kv = w.start();
+    const kv = w.start(SMALL);
     w.bytes(keyField(key));
     w.tag(2, WIRE_LEN);
-    const any = w.start();
+    const any = w.start(SMALL);
     if (typeof v === "string") w.string(1, v);
     else if (typeof v === "boolean") {
       w.tag(2, WIRE_VARINT);
@@ -194,12 +252,13 @@ function attributes(w: Writer, field: number, attrs: Record<string, unknown>): v
       w.tag(3, WIRE_VARINT);
       w.varint(v);
     } else w.double(4, v);
-    w.finish(any);
-    w.finish(kv);
+    w.finish(any, SMALL);
+    w.finish(kv, SMALL);
   }
 }
 
 const writer = new Writer();
+const slab: Slab = { bytes: new Uint8Array(0), used: 0 };
 
 export const protobufSpans: SpanEncoding<Uint8Array> = {
   contentType: "application/x-protobuf",
@@ -217,38 +276,38 @@ export const protobufSpans: SpanEncoding<Uint8Array> = {
     nanos(w, 8, endMs);
     attributes(w, 9, attrs);
     w.tag(15, WIRE_LEN);
-    const status = w.start();
+    const status = w.start(SMALL);
     if (error) w.string(2, error);
     if (error !== null) {
       w.tag(3, WIRE_VARINT);
       w.varint(2); // STATUS_CODE_ERROR
     }
-    w.finish(status);
+    w.finish(status, SMALL);
     w.fixed32(16, spanFlags(at));
-    return w.take();
+    return w.takeInto(slab);
   },
 
   request(resourceAttributes: Record<string, unknown>, scopeName: string, spans: readonly Uint8Array[]): Uint8Array {
     const w = new Writer();
     w.tag(1, WIRE_LEN);
-    const resourceSpans = w.start();
+    const resourceSpans = w.start(LARGE);
     w.tag(1, WIRE_LEN);
-    const resource = w.start();
+    const resource = w.start(LARGE);
     attributes(w, 1, resourceAttributes);
-    w.finish(resource);
+    w.finish(resource, LARGE);
     w.tag(2, WIRE_LEN);
-    const scopeSpans = w.start();
+    const scopeSpans = w.start(LARGE);
     w.tag(1, WIRE_LEN);
-    const scope = w.start();
+    const scope = w.start(SMALL);
     w.string(1, scopeName);
-    w.finish(scope);
+    w.finish(scope, SMALL);
     for (const span of spans) {
       w.tag(2, WIRE_LEN);
       w.varint(span.length);
       w.bytes(span);
     }
-    w.finish(scopeSpans);
-    w.finish(resourceSpans);
+    w.finish(scopeSpans, LARGE);
+    w.finish(resourceSpans, LARGE);
     return w.take();
   },
 };
