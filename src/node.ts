@@ -113,9 +113,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   };
 
   const accounting = opts.accounting === false ? undefined : await startAccounting(initial, () => current, log);
+  const ledger = accounting?.ledger;
   const telemetry = await startNodeTelemetry(initial.telemetry, {
     budgetRemaining: accounting && budgetRemainingReader(() => current.config, (scope, now) => accounting.store.spend(scope, now)),
     log,
+    // Spans read finished requests from the SQLite ledger's hand-offs: one crossing, one parse.
+    ...(ledger?.backend.publishSummaries ? { feed: { start: () => ledger.backend.publishSummaries!(), flush: () => ledger.flush() } } : {}),
   });
   const responseStore = responseStoreFor(initial);
   const hooks = composeHooks(accounting?.hooks, opts.hooks, telemetry.telemetry.hooks);

@@ -100,7 +100,7 @@ describe("ledger hand-off to the background thread", () => {
     let failures = 3;
     // The real backend, with its first writes failing as a full disk would make them.
     const flaky: LedgerBackend = Object.assign(Object.create(inner) as LedgerBackend, {
-      insertSummaries: (batch: string, commit: boolean) => (failures-- > 0 ? Promise.reject(new Error("disk I/O error")) : inner.insertSummaries(batch, commit)),
+      insertSummaries: (batch: string, commit: boolean, fresh: boolean) => (failures-- > 0 ? Promise.reject(new Error("disk I/O error")) : inner.insertSummaries(batch, commit, fresh)),
       close: () => inner.close(),
     });
     const errors: string[] = [];

@@ -267,6 +267,28 @@ describe("sampling", () => {
   });
 });
 
+describe("spans without the SQLite ledger", () => {
+  // With the SQLite ledger, spans are read from its hand-offs to the background thread; without
+  // it (ledger off, or PostgreSQL) span export takes finished requests over its own port.
+  it("exports every request's spans, and JSON when asked", async () => {
+    const rx = new Receiver();
+    await rx.start();
+    const s = await startStack({ patch: (cfg) => void ((cfg.ledger = { enabled: false }), (cfg.telemetry = { otlp: { endpoint: rx.url, protocol: "http/json", metrics: false } })) });
+    try {
+      for (const id of ["noledger-1", "noledger-2"]) await s.client().chat.completions.create({ model: "sim-small", messages: [{ role: "user", content: id }] }, { headers: { "x-request-id": id } });
+      await s.gateway.telemetry.telemetry.flush();
+      const spans = rx.spans();
+      // A request span and a call span each.
+      expect(spans).toHaveLength(4);
+      expect(spans.map((sp) => attrs(sp)["octoroute.request_id"]).filter(Boolean).sort()).toEqual(["noledger-1", "noledger-2"]);
+      expect(rx.contentTypes.every((t) => t === "application/json")).toBe(true);
+    } finally {
+      await s.close();
+      await rx.close();
+    }
+  });
+});
+
 describe("export failures", () => {
   it("says in the gateway log that a batch could not be exported, without the configured headers", async () => {
     // A port that was just free: nothing listens there.

@@ -10,10 +10,11 @@ import { SqliteLedger } from "../telemetry/ledger/sqlite.js";
 import { parseSummaries } from "../telemetry/summary-json.js";
 import type { CallRow, LedgerBackend, RequestRow } from "../telemetry/ledger/types.js";
 import { closeDatabase, openDatabase } from "./database.js";
+import { publishSummaries } from "./summary-bus.js";
 
 export interface LedgerCall {
   id: number;
-  method: Exclude<keyof LedgerBackend, "kind" | "handOffMs">;
+  method: Exclude<keyof LedgerBackend, "kind" | "handOffMs" | "publishSummaries">;
   args: unknown[];
 }
 
@@ -66,6 +67,9 @@ export function serve(port: MessagePort, data: unknown): void {
       try {
         // The main thread sends finished requests as one JSON array; the rows are made here.
         const summaries = parseSummaries(msg.args[0] as string);
+        // First hand-offs, when span export reads them: a batch handed over again after a failed
+        // write was published the first time.
+        if (msg.args[2] === true) publishSummaries(summaries);
         for (const s of summaries) {
           requests.push(requestRow(s));
           for (const c of callRows(s)) calls.push(c);

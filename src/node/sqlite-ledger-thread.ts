@@ -24,6 +24,12 @@ export class ThreadedSqliteLedger implements LedgerBackend {
 
   /** Summaries come over every few ms; the thread writes them every `flushIntervalMs` or `batchRows`. */
   readonly handOffMs = 5;
+  /** Whether span export on the same thread reads the summaries this ledger hands over (`summary-bus.ts`). */
+  private publishing = false;
+
+  publishSummaries(): void {
+    this.publishing = true;
+  }
 
   /** `path`: the ledger's SQLite file (`:memory:` keeps nothing). */
   constructor(
@@ -77,8 +83,8 @@ export class ThreadedSqliteLedger implements LedgerBackend {
     return this.call("insert", requests, calls);
   }
   /** One string crosses to the background thread, which builds the rows there and writes them with its next batch. */
-  insertSummaries(batch: string, commit: boolean): Promise<void> {
-    return this.call("insertSummaries", batch, commit);
+  insertSummaries(batch: string, commit: boolean, fresh: boolean): Promise<void> {
+    return this.call("insertSummaries", batch, commit, fresh && this.publishing);
   }
   usage(q: UsageQuery): Promise<UsageGroup[]> {
     return this.call("usage", q);

@@ -1,16 +1,12 @@
 /**
- * A finished request's summary as JSON, made once however many sinks ship it to another thread
- * (the ledger's and telemetry's workers both take it): `JSON.stringify` of a summary is the
- * largest per-request cost those sinks leave on the thread that serves requests.
+ * A finished request's summary as JSON, the form in which it crosses to the background thread
+ * (the SQLite ledger's hand-offs, which span export reads there too, or span export's own when
+ * there is no SQLite ledger): one `JSON.stringify` per request, on the thread that serves it.
  */
 import type { RequestSummary } from "../api/hooks.js";
 
-const encoded = new WeakMap<RequestSummary, string>();
-
 export function summaryJson(s: RequestSummary): string {
-  let json = encoded.get(s);
-  if (json === undefined) encoded.set(s, (json = JSON.stringify(s)));
-  return json;
+  return JSON.stringify(s);
 }
 
 /** Parses a batch made by joining `summaryJson` strings with "," inside "[...]". */

@@ -94,6 +94,8 @@ export class Ledger {
 
   /** Writes everything queued so far; resolves when it is stored (or the attempt failed). */
   flush(): Promise<void> {
+    // Closed: everything was written by close(); the backend is gone.
+    if (this.closed) return this.writing;
     // Requests that finished but whose accounting waits for the check phase are included.
     drainAfterResponse();
     clearTimeout(this.timer);
@@ -109,19 +111,23 @@ export class Ledger {
   private handOff(commit: boolean): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    // Batches that failed go again, first.
-    for (const { batch, rows } of this.retry.splice(0)) {
+    // Batches that failed go again first, as they were (not fresh: read once already).
+    const retried = this.retry.splice(0).map(({ batch, rows }) => {
       this.retryRows -= rows;
-      this.summaries.unshift(batch.slice(1, -1));
-      this.summaryRows += rows;
-    }
-    if (!this.summaries.length && !commit) return Promise.resolve();
+      return this.send(batch, rows, false, false);
+    });
+    if (!this.summaries.length && !commit) return Promise.all(retried).then(() => {});
     const batch = `[${this.summaries.join(",")}]`;
     const rows = this.summaryRows;
     this.summaries = [];
     this.summaryRows = 0;
+    return Promise.all([...retried, this.send(batch, rows, commit, true)]).then(() => {});
+  }
+
+  /** One batch to the backend; kept for another hand-off if its write fails. */
+  private send(batch: string, rows: number, commit: boolean, fresh: boolean): Promise<void> {
     this.inFlightRows += rows;
-    const stored = this.backend.insertSummaries!(batch, commit).then(
+    const stored = this.backend.insertSummaries!(batch, commit, fresh).then(
       () => {
         this.written += rows;
         this.failing = undefined;

@@ -116,10 +116,14 @@ export interface LedgerBackend {
    * at once when `commit` is set (everything it holds). Resolves when the batch is stored.
    * Backends on another thread implement it: the thread that serves requests then ships one
    * string per few ms instead of building and cloning row objects, and waits for no write.
+   * `fresh`: handed over for the first time (not again after a failed write), for backends that
+   * also pass the summaries on to other readers (span export, `summary-bus.ts`) exactly once.
    */
-  insertSummaries?(batch: string, commit: boolean): Promise<void>;
+  insertSummaries?(batch: string, commit: boolean, fresh: boolean): Promise<void>;
   /** How often `Ledger` hands summaries to `insertSummaries` (default: the flush interval). */
   readonly handOffMs?: number;
+  /** From now on, pass fresh summaries on to the background thread's other readers (`summary-bus.ts`). */
+  publishSummaries?(): void;
   usage(query: UsageQuery): Promise<UsageGroup[]>;
   /** Spend per tenant, key and UTC day for requests at or after `sinceMs`. */
   spendSince(sinceMs: number): Promise<SpendRow[]>;

@@ -11,7 +11,7 @@ import { type TelemetryConfig, telemetrySchema } from "../../config/telemetry.js
 import { metricsPlugin } from "./metrics-plugin.js";
 import { type GatewayTelemetry, startTelemetry, type TelemetryOptions } from "./node-sdk.js";
 import { type PrometheusServer, startPrometheusServer } from "./prometheus-server.js";
-import { startSpanThread } from "./span-thread.js";
+import { startSpanThread, type SummaryFeed } from "./span-thread.js";
 
 export interface NodeTelemetry {
   telemetry: GatewayTelemetry;
@@ -22,10 +22,11 @@ export interface NodeTelemetry {
   close(): Promise<void>;
 }
 
-export async function startNodeTelemetry(cfg: TelemetryConfig | undefined, opts: TelemetryOptions = {}): Promise<NodeTelemetry> {
+export async function startNodeTelemetry(cfg: TelemetryConfig | undefined, opts: TelemetryOptions & { feed?: SummaryFeed } = {}): Promise<NodeTelemetry> {
   const config = cfg ?? telemetrySchema.parse({});
-  const local = await startTelemetry(config, { ...opts, signals: { metrics: true, traces: false } });
-  const spans = config.otlp?.traces && config.sampling.ratio > 0 ? startSpanThread(config, opts) : undefined;
+  const { feed, ...rest } = opts;
+  const local = await startTelemetry(config, { ...rest, signals: { metrics: true, traces: false } });
+  const spans = config.otlp?.traces && config.sampling.ratio > 0 ? startSpanThread(config, rest, feed) : undefined;
   const telemetry: GatewayTelemetry = spans
     ? {
         config,

@@ -7,6 +7,8 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import type { TelemetryConfig } from "../../config/telemetry.js";
+import type { RequestSummary } from "../../api/hooks.js";
+import { subscribeSummaries } from "../../node/summary-bus.js";
 import { parseSummaries } from "../summary-json.js";
 import { startTelemetry } from "./node-sdk.js";
 
@@ -16,7 +18,7 @@ export type ToSpanService = { t: "batch"; data: string } | { t: "call"; id: numb
 export type FromSpanService = { t: "result"; id: number; error?: string } | { t: "log"; msg: string };
 
 export function serve(port: MessagePort, input: unknown): void {
-  const data = input as { config: TelemetryConfig; serviceVersion?: string };
+  const data = input as { config: TelemetryConfig; serviceVersion?: string; fed?: boolean };
   const send = (m: FromSpanService) => port.postMessage(m);
   // Messages that arrive while it starts wait for it, in order.
   const ready = startTelemetry(data.config, {
@@ -24,6 +26,25 @@ export function serve(port: MessagePort, input: unknown): void {
     log: (msg) => send({ t: "log", msg }),
     signals: { metrics: false, traces: true },
   });
+
+  // Fed by the ledger's hand-offs (`summary-bus.ts`): requests are read as the ledger receives
+  // them, in order with every message on this port that the request thread sent after them.
+  if (data.fed) {
+    let started: Awaited<typeof ready> | undefined;
+    let pending: RequestSummary[][] | undefined = [];
+    subscribeSummaries((summaries) => {
+      if (started) for (const s of summaries) started.hooks.onRequestEnd(s);
+      else pending?.push(summaries);
+    });
+    ready.then(
+      (t) => {
+        for (const batch of pending ?? []) for (const s of batch) t.hooks.onRequestEnd(s);
+        pending = undefined;
+        started = t;
+      },
+      () => (pending = undefined),
+    );
+  }
 
   port.on("message", async (m: ToSpanService) => {
     const telemetry = await ready.catch((err: Error) => {

@@ -1,9 +1,10 @@
 /**
  * The request thread's side of span export (`span-service.ts` builds and exports the spans on
- * the background thread): a finished request costs one `JSON.stringify` (shared with the ledger,
- * `summary-json.ts`), and a batch crosses to the background thread as one string every
- * `BATCH_MS` (or `BATCH_SIZE` requests). `flush()` sends what is queued first, and messages on
- * one port arrive in order, so a flush always includes every request that finished before it.
+ * the background thread). With the SQLite ledger, finished requests already cross to that thread
+ * in its hand-offs, and the span service reads them there (`summary-bus.ts`): nothing is sent
+ * twice, and `flush()` first has the ledger hand over what it holds. Otherwise a finished request
+ * costs one `JSON.stringify` here, and a batch crosses as one string every `BATCH_MS` (or
+ * `BATCH_SIZE` requests). Either way a flush includes every request that finished before it.
  */
 import type { RequestSummary } from "../../api/hooks.js";
 import type { TelemetryConfig } from "../../config/telemetry.js";
@@ -30,7 +31,15 @@ export interface SpanThread {
   shutdown(): Promise<void>;
 }
 
-export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions = {}): SpanThread {
+/** What already carries finished requests to the background thread (the SQLite ledger's hand-offs). */
+export interface SummaryFeed {
+  /** Starts passing finished requests on to span export. */
+  start(): void;
+  /** Resolves once everything that finished so far was handed over (and read by the thread's readers). */
+  flush(): Promise<void>;
+}
+
+export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions = {}, feed?: SummaryFeed): SpanThread {
   const waiting = new Map<number, { resolve(): void; reject(e: Error): void }>();
   let seq = 0;
   let dead: Error | undefined;
@@ -43,7 +52,7 @@ export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions 
   // the next request after a second starts a new one.
   const connect = () => {
     startedAt = Date.now();
-    const channel = openService(new URL("./span-service.ts", import.meta.url), { config, serviceVersion: opts.serviceVersion });
+    const channel = openService(new URL("./span-service.ts", import.meta.url), { config, serviceVersion: opts.serviceVersion, fed: feed !== undefined });
     channel.port.on("message", (m: FromSpanService) => {
       if (m.t === "log") {
         opts.log?.(m.msg);
@@ -64,6 +73,7 @@ export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions 
     return channel;
   };
   let current = connect();
+  feed?.start();
   const alive = (): boolean => {
     if (!dead) return true;
     if (stopping || Date.now() - startedAt < 1000) return false;
@@ -84,8 +94,11 @@ export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions 
     queued = [];
     post({ t: "batch", data });
   };
-  const call = (method: "flush" | "shutdown"): Promise<void> => {
+  const call = async (method: "flush" | "shutdown"): Promise<void> => {
     send();
+    // The feed's hand-off has been read (and published to the span service) once this resolves,
+    // so the call below, on another port, comes after it.
+    await feed?.flush().catch(() => {});
     if (dead) return Promise.reject(dead);
     const id = ++seq;
     return new Promise((resolve, reject) => {
@@ -97,7 +110,7 @@ export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions 
   let stopped: Promise<void> | undefined;
   return {
     onRequestEnd(s) {
-      if (!alive()) return;
+      if (!alive() || feed) return;
       queued.push(summaryJson(s));
       if (queued.length >= BATCH_SIZE) send();
       else if (!timer) {
