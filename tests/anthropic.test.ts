@@ -468,6 +468,18 @@ describe("anthropic: n > 1, fanned out into parallel calls", () => {
     expect(usage).toMatchObject({ prompt_tokens: 2 * plain.usage!.prompt_tokens, completion_tokens: 2 * plain.usage!.completion_tokens });
   });
 
+  it("runs more choices than it calls at once, and refuses more calls than the request may make", async () => {
+    const id = rid("n20");
+    const many = await client().chat.completions.create({ model: "claude", n: 20, max_tokens: 4, messages: [{ role: "user", content: "a word" }] }, { headers: { "x-request-id": id } });
+    expect(many.choices.map((c) => c.index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(seenBy(id)).toBe(20);
+    // The request's own budget (or the tenant's maxCalls) caps the calls n takes: a 400 naming n.
+    const err = await errorOf(client().chat.completions.create({ model: "claude", n: 3, messages: [{ role: "user", content: "x" }], octoroute: { budget: { calls: 2 } } } as never));
+    expect(err.status).toBe(400);
+    expect((err.error as { param?: string }).param).toBe("n");
+    expect(err.message).toContain("at most 2");
+  });
+
   it("fails the request cleanly when the upstream keeps failing, and cancels every stream when the client leaves", async () => {
     const err = await errorOf(client().chat.completions.create({ model: "claude", n: 2, messages: [{ role: "user", content: "x" }] }, { headers: { "x-sim-fault": "500" } }));
     expect(err.status).toBe(502);

@@ -12,7 +12,7 @@ import { selectStrategy } from "../strategies/select.js";
 import { tenantAllows } from "../tenants/registry.js";
 import { readJson, validate } from "./body.js";
 import { completionToChunks, usageChunk } from "./chunks.js";
-import { asGatewayError, GatewayError } from "./errors.js";
+import { asGatewayError, GatewayError, invalidParam } from "./errors.js";
 import type { GatewayHooks } from "./hooks.js";
 import { estimateTokens, explainHeaders, jsonResponse, trackRequest } from "./lifecycle.js";
 import { clientFor, type GatewayEnv, headerRecord, openScope, requireTenant } from "./request-context.js";
@@ -61,6 +61,9 @@ export async function runChat(
     const limits = effectiveLimits(selected.budget, identity.config.strategies);
     // `n > 1` on a model answering one choice per call is n parallel calls (`fan-out.ts`).
     const fanOut = selected.strategy.name === "none" ? fanOutCalls(request, client) : 1;
+    if (fanOut > limits.calls) {
+      throw invalidParam("n", `n=${fanOut} on model "${plan.node}" takes ${fanOut} upstream calls (it answers one choice per call); this tenant allows at most ${limits.calls} per request.`);
+    }
     const maxCalls = fanOut > 1 ? fanOut : Math.min(selected.strategy.maxCalls?.(selected.params) ?? 1, limits.calls);
     // Each of the n choices an upstream answers in one call is up to max_tokens of output.
     const choicesPerCall = selected.strategy.name === "none" && fanOut === 1 ? Math.max(1, request.n ?? 1) : 1;

@@ -7,7 +7,9 @@
  *
  * One call failing (after its own retries and fallbacks) fails the request, as an upstream's
  * failure would: the other calls are cancelled and their usage so far is still recorded. A
- * client that leaves cancels them all through the request's signal.
+ * client that leaves cancels them all through the request's signal. A tenant's `maxCalls` caps n
+ * (a 400 naming `n`, in `api/chat.ts`). Buffered answers run at most CONCURRENCY calls at a time,
+ * as strategies' samples do; a streamed answer opens all n streams, since it merges them live.
  */
 import type { Abortable } from "../api/request-signal.js";
 import { RequestSignal } from "../api/request-signal.js";
@@ -15,6 +17,10 @@ import type { ChatRequest } from "../api/schemas.js";
 import type { ChatCompletion, ChatCompletionChunk } from "../api/types.js";
 import type { ModelNode } from "../models/catalog.js";
 import type { ModelClient } from "../models/model-client.js";
+import { DEFAULT_BUDGET } from "./budget.js";
+
+/** Calls in flight at once for a buffered answer (the strategies' default fan-out limit). */
+const CONCURRENCY = DEFAULT_BUDGET.concurrency;
 
 /** How many parallel calls a plain request needs: `n` when the model cannot answer n choices in one call, else 1. */
 export function fanOutCalls(request: ChatRequest, client: ModelClient): number {
@@ -43,18 +49,22 @@ export async function fanOutChat(client: ModelClient, request: ChatRequest, n: n
   const one = singleChoice(request);
   let failure: { error: unknown } | undefined;
   try {
-    const settled = await Promise.allSettled(
-      Array.from({ length: n }, () =>
-        client.chat(one, { signal }).catch((error: unknown) => {
+    const answers: ChatCompletion[] = new Array(n);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!failure && next < n) {
+        const i = next++;
+        try {
+          answers[i] = await client.chat(one, { signal });
+        } catch (error) {
           // The first failure is the request's; the cancellations it causes are not.
           failure ??= { error };
           signal.abort(error);
-          throw error;
-        }),
-      ),
-    );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(n, CONCURRENCY) }, worker));
     if (failure) throw failure.error;
-    const answers = settled.map((r) => (r as PromiseFulfilledResult<ChatCompletion>).value);
     return {
       ...answers[0]!,
       choices: answers.map((a, index) => ({ ...(a.choices[0] ?? { message: { role: "assistant", content: "" }, finish_reason: "stop", logprobs: null }), index })),
