@@ -211,6 +211,38 @@ describe("a stream that breaks after bytes reached the client", () => {
   });
 });
 
+describe("an upstream that ignores stream: true", () => {
+  it("answers in one JSON body, which reaches the client as a stream with the same text and usage", async () => {
+    const id = rid("nostream");
+    const stream = await stack.client().chat.completions.create(
+      { model: "sim-fast", messages, stream: true, stream_options: { include_usage: true } },
+      { headers: { "x-request-id": id, "x-sim-fault": "ignore-stream" } },
+    );
+    let text = "";
+    let finish: string | null = null;
+    let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      finish ??= chunk.choices[0]?.finish_reason ?? null;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    const plain = await chat("sim-fast", null, rid("nostream-ref"));
+    expect(text).toBe(plain.data.choices[0]!.message.content);
+    expect(finish).toBe("stop");
+    expect(usage).toMatchObject({ prompt_tokens: plain.data.usage!.prompt_tokens, completion_tokens: plain.data.usage!.completion_tokens });
+    expect(attemptsOf(id)).toBe(1);
+  });
+
+  it("does the same for streamed completions", async () => {
+    const headers = { "x-sim-fault": "ignore-stream" };
+    const stream = await stack.client().completions.create({ model: "sim-small", prompt: "Once upon a time", max_tokens: 8, stream: true }, { headers });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.text ?? "";
+    const plain = await stack.client().completions.create({ model: "sim-small", prompt: "Once upon a time", max_tokens: 8 });
+    expect(text).toBe(plain.choices[0]!.text);
+  });
+});
+
 describe("streams are forwarded chunk by chunk", () => {
   it("the first chunk reaches the client before the sim finished a slow stream", async () => {
     const before = stack.sim.stats.completionTokens;

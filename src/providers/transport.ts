@@ -170,6 +170,25 @@ function errorCode(err: unknown): string | undefined {
 
 const UTF8 = new TextDecoder();
 
+/** The rest of a body as text (each chunk still under the idle timeout). */
+export async function readText(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of chunks) {
+    parts.push(c);
+    size += c.length;
+  }
+  // Most bodies arrive in one chunk: decode it as is instead of copying it first.
+  if (parts.length === 1) return UTF8.decode(parts[0]!);
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  return UTF8.decode(all);
+}
+
 /** Sends a request and parses the whole JSON body. */
 export async function requestJson<T>(
   target: TransportTarget,
@@ -177,22 +196,7 @@ export async function requestJson<T>(
   signal: Abortable | undefined,
 ): Promise<{ value: T; ttftMs: number }> {
   const opened = await openBody(target, req, signal);
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of opened.chunks) {
-    parts.push(c);
-    size += c.length;
-  }
-  // Most bodies arrive in one chunk: decode it as is instead of copying it first.
-  let all = parts.length === 1 ? parts[0]! : new Uint8Array(size);
-  if (parts.length !== 1) {
-    let off = 0;
-    for (const p of parts) {
-      all.set(p, off);
-      off += p.length;
-    }
-  }
-  const text = UTF8.decode(all);
+  const text = await readText(opened.chunks);
   try {
     return { value: JSON.parse(text) as T, ttftMs: opened.ttftMs };
   } catch {

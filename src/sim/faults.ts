@@ -7,7 +7,7 @@ import type { ServerResponse } from "node:http";
 import { hash32 } from "./random.js";
 import type { FaultKind, FaultSpec } from "./types.js";
 
-const KINDS = new Set<FaultKind>(["500", "502", "503", "529", "429", "reset-before-headers", "reset-after-headers", "stall", "truncate", "malformed", "slow-drip"]);
+const KINDS = new Set<FaultKind>(["500", "502", "503", "529", "429", "reset-before-headers", "reset-after-headers", "stall", "truncate", "malformed", "slow-drip", "ignore-stream"]);
 
 export function parseFaultHeader(value: string | undefined): FaultSpec | undefined {
   if (!value) return undefined;

@@ -160,7 +160,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimServer> {
     const fault = specs.length ? faults.pick(requestId, specs) : undefined;
     // `x-sim-usage: omit` plays an upstream that reports no usage (some self-hosted servers).
     const omitUsage = req.headers["x-sim-usage"] === "omit";
-    const stream = body.stream === true;
+    const stream = body.stream === true && fault?.kind !== "ignore-stream";
 
     // The Anthropic and Gemini protocols answer faults themselves, with their own error bodies.
     if (path === "/messages") {

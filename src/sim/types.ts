@@ -14,7 +14,9 @@ export type FaultKind =
   | "stall"
   | "truncate"
   | "malformed"
-  | "slow-drip";
+  | "slow-drip"
+  /** Answers a streamed request with one JSON body, as servers that ignore `stream: true` do (OpenAI wire). */
+  | "ignore-stream";
 
 export interface FaultSpec {
   kind: FaultKind;

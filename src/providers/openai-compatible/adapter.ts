@@ -8,9 +8,11 @@ import type { ChatCompletion, ChatCompletionChunk, Completion, EmbeddingResponse
 import type { ProviderConfig } from "../../config/providers.js";
 import { openAiErrorFormat, upstreamMalformed, upstreamStreamBroken } from "../errors.js";
 import type { HttpClient } from "../http.js";
-import { openBody, requestJson, type TransportTarget } from "../transport.js";
+import { openBody, readText, requestJson, type TransportTarget } from "../transport.js";
 import type { CallOptions, Provider, ProviderResult, ProviderStream } from "../types.js";
+import { chunksOfBufferedAnswer, type StreamKind } from "./buffered-stream.js";
 import { OPENAI_PRESETS } from "./presets.js";
+
 
 /** Body fields that only the gateway understands; never forwarded. */
 const GATEWAY_FIELDS = ["octoroute"] as const;
@@ -71,7 +73,7 @@ export class OpenAiCompatibleProvider implements Provider {
   chatStream(model: string, req: ChatRequest, opts: CallOptions & { includeUsage: boolean }): Promise<ProviderStream<ChatCompletionChunk>> {
     const body: Record<string, unknown> = { ...stripGatewayFields(req), model, stream: true };
     if (opts.includeUsage) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
-    return this.openStream<ChatCompletionChunk>("/chat/completions", body, opts);
+    return this.openStream<ChatCompletionChunk>("/chat/completions", "chat", body, opts);
   }
 
   async complete(model: string, req: CompletionRequest, opts: CallOptions): Promise<ProviderResult<Completion>> {
@@ -85,7 +87,7 @@ export class OpenAiCompatibleProvider implements Provider {
   completeStream(model: string, req: CompletionRequest, opts: CallOptions & { includeUsage: boolean }): Promise<ProviderStream<Completion>> {
     const body: Record<string, unknown> = { ...stripGatewayFields(req), model, stream: true };
     if (opts.includeUsage) body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
-    return this.openStream<Completion>("/completions", body, opts);
+    return this.openStream<Completion>("/completions", "completions", body, opts);
   }
 
   async embed(model: string, req: EmbeddingRequest, opts: CallOptions): Promise<ProviderResult<EmbeddingResponse>> {
@@ -98,7 +100,7 @@ export class OpenAiCompatibleProvider implements Provider {
     return this.postJson<unknown>(path, body, opts);
   }
 
-  private async openStream<T>(path: string, body: unknown, opts: CallOptions): Promise<ProviderStream<T>> {
+  private async openStream<T>(path: string, kind: StreamKind, body: unknown, opts: CallOptions): Promise<ProviderStream<T>> {
     const opened = await openBody(
       this.target,
       { url: `${this.baseUrl}${path}`, method: "POST", headers: { ...this.headers(opts), accept: "text/event-stream" }, body: JSON.stringify(body) },
@@ -108,8 +110,10 @@ export class OpenAiCompatibleProvider implements Provider {
     const contentType = opened.header("content-type") ?? "";
     async function* chunks(): AsyncGenerator<T> {
       if (!contentType.includes("text/event-stream")) {
-        // Some upstreams ignore `stream: true`; this is not a stream we can forward chunk-wise.
-        throw upstreamMalformed(id, `expected an event stream, got "${contentType || "no content-type"}"`);
+        // Some upstreams ignore `stream: true` and answer in one JSON body: still an answer.
+        if (!contentType.includes("json")) throw upstreamMalformed(id, `expected an event stream, got "${contentType || "no content-type"}"`);
+        yield* chunksOfBufferedAnswer(id, kind, await readText(opened.chunks)) as T[];
+        return;
       }
       let sawDone = false;
       let sawFinish = false;
