@@ -16,6 +16,7 @@ import { type SimServer, startSim } from "../src/sim/server.js";
 import { sha256Hex } from "../src/tenants/keys.js";
 import { BROWSER_TESTS, launchChromium } from "./helpers/chromium.js";
 import { ADMIN_KEY, baseConfig, KEY_A, KEY_B } from "./helpers/stack.js";
+import { decodeMetrics, decodeTraces } from "./helpers/otlp-proto.js";
 
 // Wrangler must never phone home from a test.
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -37,6 +38,8 @@ type MetricsPush = {
 };
 /** Metrics the Worker pushed (delta temporality). */
 const pushes: MetricsPush[] = [];
+/** Exports that arrived as protobuf. */
+let protobufBodies = 0;
 const exported: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes: Array<{ key: string; value: Record<string, unknown> }> }> = [];
 let client: OpenAI;
 let config: Record<string, unknown>;
@@ -62,13 +65,16 @@ async function startWorker(): Promise<string> {
 beforeAll(async () => {
   sim = await startSim({ port: 0 });
   collector = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d: Buffer) => (body += d.toString("utf8")));
+    const parts: Buffer[] = [];
+    req.on("data", (d: Buffer) => parts.push(d));
     req.on("end", () => {
-      if (req.url === "/v1/metrics") pushes.push(JSON.parse(body) as MetricsPush);
+      // The Worker exports OTLP protobuf (the default protocol).
+      const bytes = Buffer.concat(parts);
+      protobufBodies += req.headers["content-type"] === "application/x-protobuf" ? 1 : 0;
+      if (req.url === "/v1/metrics") pushes.push(decodeMetrics(bytes) as unknown as MetricsPush);
       if (req.url === "/v1/traces") {
         collectorAuth = req.headers.authorization;
-        const msg = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: typeof exported }> }> };
+        const msg = decodeTraces(bytes) as unknown as { resourceSpans: Array<{ scopeSpans: Array<{ spans: typeof exported }> }> };
         for (const r of msg.resourceSpans) for (const sc of r.scopeSpans) exported.push(...sc.spans);
       }
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -76,8 +82,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => collector.listen(0, "127.0.0.1", r));
   config = baseConfig(sim.url);
-  // OTLP/JSON here, to read the metric pushes' values (protobuf, the default, is checked on Node and in span-json.test.ts).
-  config.telemetry = { otlp: { endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, protocol: "http/json", headers: { authorization: "Bearer collector-token" }, metricsIntervalMs: 100 }, sampling: { ratio: 1 } };
+  config.telemetry = { otlp: { endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, headers: { authorization: "Bearer collector-token" }, metricsIntervalMs: 100 }, sampling: { ratio: 1 } };
   delete config.database; // Node-only; the Workers entry keeps no local database.
   // Short first-byte timeout, so the stall test below is quick (the others answer at once).
   const providers = config.providers as Record<string, { timeouts: Record<string, number> }>;
@@ -236,6 +241,7 @@ describe("the gateway under workerd", () => {
     expect(calls()).toBe(3);
     const instance = pushes[0]!.resourceMetrics[0]!.resource.attributes.find((a) => a.key === "service.instance.id")?.value.stringValue;
     expect(instance).toMatch(/^[0-9a-f]{16}$/);
+    expect(protobufBodies).toBeGreaterThan(1);
   }, 30_000);
 
   it("lists models with the tenant's key", async () => {

@@ -1,6 +1,7 @@
 /**
- * Decodes OTLP/HTTP protobuf trace exports for tests, with protobufjs and the subset of
- * `opentelemetry/proto` (collector/trace/v1, trace/v1, common/v1, resource/v1) that spans use:
+ * Decodes OTLP/HTTP protobuf exports for tests, with protobufjs and the subset of
+ * `opentelemetry/proto` (collector/trace/v1 and metrics/v1, trace/v1, metrics/v1, common/v1,
+ * resource/v1) that the gateway's spans and metrics use:
  * an independent reader of what `span-proto.ts` and the SDK's serializer write. Decoded into
  * OTLP/JSON's shape (lowerCamelCase, ids as hex, 64-bit integers as strings, defaults filled in).
  */
@@ -28,10 +29,23 @@ message AnyValue {
   oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; ArrayValue array_value = 5; KeyValueList kvlist_value = 6; bytes bytes_value = 7; }
 }
 message ArrayValue { repeated AnyValue values = 1; }
+message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
+message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; string schema_url = 3; }
+message ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; string schema_url = 3; }
+message Metric { string name = 1; string description = 2; string unit = 3; Sum sum = 7; Histogram histogram = 9; }
+message Sum { repeated NumberDataPoint data_points = 1; int32 aggregation_temporality = 2; bool is_monotonic = 3; }
+message NumberDataPoint { repeated KeyValue attributes = 7; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3; double as_double = 4; sfixed64 as_int = 6; }
+message Histogram { repeated HistogramDataPoint data_points = 1; int32 aggregation_temporality = 2; }
+message HistogramDataPoint {
+  repeated KeyValue attributes = 9; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3; fixed64 count = 4;
+  double sum = 5; repeated fixed64 bucket_counts = 6; repeated double explicit_bounds = 7; double min = 11; double max = 12;
+}
 message KeyValueList { repeated KeyValue values = 1; }
 `;
 
-const Request = protobuf.parse(SCHEMA, { keepCase: false }).root.lookupType("otlp.ExportTraceServiceRequest");
+const root = protobuf.parse(SCHEMA, { keepCase: false }).root;
+const Request = root.lookupType("otlp.ExportTraceServiceRequest");
+const MetricsRequest = root.lookupType("otlp.ExportMetricsServiceRequest");
 
 const hex = (b: unknown) => Buffer.from(b as Uint8Array).toString("hex");
 
@@ -50,6 +64,18 @@ export function decodeTraces(bytes: Uint8Array): { resourceSpans: Array<{ resour
       }
     }
     rs.resource.attributes = jsonAttributes(rs.resource.attributes);
+  }
+  return obj;
+}
+
+/** An ExportMetricsServiceRequest's bytes as OTLP/JSON would carry it (sums and histograms). */
+export function decodeMetrics(bytes: Uint8Array): { resourceMetrics: Array<{ resource: { attributes: unknown[] }; scopeMetrics: Array<{ metrics: Array<Record<string, unknown>> }> }> } {
+  const obj = MetricsRequest.toObject(MetricsRequest.decode(bytes), { longs: String, defaults: false, oneofs: true, arrays: true }) as {
+    resourceMetrics: Array<{ resource: { attributes: unknown[] }; scopeMetrics: Array<{ metrics: Array<{ sum?: { dataPoints: Array<{ attributes: unknown[] }> }; histogram?: { dataPoints: Array<{ attributes: unknown[] }> } }> }> }>;
+  };
+  for (const rm of obj.resourceMetrics) {
+    rm.resource.attributes = jsonAttributes(rm.resource.attributes ?? []);
+    for (const sm of rm.scopeMetrics) for (const m of sm.metrics) for (const dp of (m.sum ?? m.histogram)?.dataPoints ?? []) dp.attributes = jsonAttributes(dp.attributes ?? []);
   }
   return obj;
 }
