@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { GatewayError, invalidParam } from "./errors.js";
 import { requestHeader } from "./request-context.js";
 import { formatIssuePath } from "./schemas.js";
+import { decodeParts } from "../utf8.js";
 
 /** Reads the body as JSON: 413 over `limitBytes`, 400 when it is not JSON. */
 export async function readJson(c: Context, limitBytes: number): Promise<unknown> {
@@ -80,7 +81,7 @@ function readCapped(body: NodeBody, limit: number): Promise<string> {
     };
     const onEnd = () => {
       stop();
-      resolve(concatText(parts, size));
+      resolve(decodeParts(parts, size));
     };
     const onError = (err: Error) => {
       stop();
@@ -95,18 +96,6 @@ function readCapped(body: NodeBody, limit: number): Promise<string> {
   });
 }
 
-function concatText(parts: Uint8Array[], size: number): string {
-  if (parts.length === 1) return decoder.decode(parts[0]);
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    all.set(p, offset);
-    offset += p.length;
-  }
-  return decoder.decode(all);
-}
-
-const decoder = new TextDecoder();
 
 function tooLarge(limit: number): GatewayError {
   return new GatewayError(`The request body exceeds the limit of ${limit} bytes.`, { status: 413, code: "request_too_large" });

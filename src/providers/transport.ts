@@ -9,6 +9,7 @@ import { type ErrorFormat, upstreamConnectionError, upstreamHttpError, upstreamM
 import { type Cancellation, cancel, type HttpClient } from "./http.js";
 import { type Deadline, trackDeadline, untrackDeadline } from "./deadlines.js";
 import type { Abortable } from "../api/request-signal.js";
+import { decodeParts } from "../utf8.js";
 
 export interface TransportTarget {
   providerId: string;
@@ -168,8 +169,6 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-const UTF8 = new TextDecoder();
-
 /** The rest of a body as text (each chunk still under the idle timeout). */
 export async function readText(chunks: AsyncIterable<Uint8Array>): Promise<string> {
   const parts: Uint8Array[] = [];
@@ -178,15 +177,7 @@ export async function readText(chunks: AsyncIterable<Uint8Array>): Promise<strin
     parts.push(c);
     size += c.length;
   }
-  // Most bodies arrive in one chunk: decode it as is instead of copying it first.
-  if (parts.length === 1) return UTF8.decode(parts[0]!);
-  const all = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
-    off += p.length;
-  }
-  return UTF8.decode(all);
+  return decodeParts(parts, size);
 }
 
 /** Sends a request and parses the whole JSON body. */
