@@ -15,7 +15,8 @@
  * redis-server the bench starts), BENCH_PROFILE=1 (every gateway
  * child writes a `--cpu-prof` profile to bench/results/ when the run ends), BENCH_NODE_ARGS (extra
  * node flags for the gateway children, e.g. `--trace-gc`), BENCH_GATEWAY_CONFIG (JSON merged into
- * every gateway's config), BENCH_HEAP=1 (allocation profiles, garbage included, in bench/results/),
+ * every gateway's config), BENCH_HEAP=1 (allocation profiles, garbage included, in bench/results/; `survivors`: only
+ * what outlived a young-generation GC, i.e. what gets promoted),
  * BENCH_TSX=1 (run the children through tsx instead of the compiled tree).
  */
 import { type ChildProcess, fork, spawn as spawnProcess } from "node:child_process";
@@ -108,7 +109,7 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
     return running.url;
   }
   // OFF: the same app and HTTP stack, with no hooks at all, and the same process-wide GC setting.
-  const [{ serve }, { createApp }, { buildRuntime }, { undiciHttpClient }, { applyHeapGrowth }] = await Promise.all([
+  const [{ serve }, { createApp }, { buildRuntime }, { undiciHttpClient }, { applyHeapGrowth, applyPretenuring }] = await Promise.all([
     import("@hono/node-server"),
     import("../src/app.js"),
     import("../src/runtime.js"),
@@ -116,6 +117,7 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
     import("../src/node/heap-tuning.js"),
   ]);
   applyHeapGrowth(config.server.heapGrowthPercent);
+  applyPretenuring(config.server.pretenuring);
   const runtime = buildRuntime(config, undiciHttpClient({ connections: 64, connectTimeoutMs: 1000 }));
   const server = serve({ fetch: createApp({ runtime: () => runtime }).fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((r) => server.once("listening", r));
@@ -437,8 +439,9 @@ async function main() {
 }
 
 if (process.argv[2] === "--child") {
-  // BENCH_HEAP=1: sample every allocation (garbage included) and write a .heapprofile on exit.
-  const heap = process.env.BENCH_HEAP === "1" && process.argv[3] !== "sim" ? await startHeapSampling(process.argv[3]!) : undefined;
+  // BENCH_HEAP=1: sample every allocation (garbage included) and write a .heapprofile on exit;
+  // BENCH_HEAP=survivors: only what outlived a young-generation GC (promoted, or still live).
+  const heap = (process.env.BENCH_HEAP === "1" || process.env.BENCH_HEAP === "survivors") && process.argv[3] !== "sim" ? await startHeapSampling(process.argv[3]!) : undefined;
   process.on("SIGINT", async () => {
     await heap?.();
     process.exit(0);
@@ -477,7 +480,7 @@ async function startHeapSampling(role: string): Promise<() => Promise<void>> {
   const { writeFileSync } = await import("node:fs");
   const session = new Session();
   session.connect();
-  await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP !== "survivors" } as object);
   return async () => {
     const { profile } = (await session.post("HeapProfiler.stopSampling")) as { profile: unknown };
     writeFileSync(join(RESULTS, `accounting-${role}.heapprofile`), JSON.stringify(profile));

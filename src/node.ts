@@ -12,7 +12,7 @@ import type { Readiness } from "./api/readiness.js";
 import { deferAfterResponseWith, drainAfterResponse } from "./api/after-response.js";
 import { composeHooks, type GatewayHooks } from "./api/hooks.js";
 import { useSharedDeadlineTimer } from "./providers/deadlines.js";
-import { applyHeapGrowth } from "./node/heap-tuning.js";
+import { applyHeapGrowth, applyPretenuring } from "./node/heap-tuning.js";
 import { ListenError, listening } from "./node/listen-error.js";
 import type { OctorouteConfig } from "./config/schema.js";
 import { type Accounting, startAccounting } from "./node/accounting.js";
@@ -77,6 +77,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const configPath = typeof opts.config === "string" ? opts.config : undefined;
   const initial = typeof opts.config === "string" ? loadConfigFile(opts.config) : opts.config;
   if (applyHeapGrowth(initial.server.heapGrowthPercent) === "operator") log("server.heapGrowthPercent: --heap-growing-percent on node's command line is kept");
+  if (applyPretenuring(initial.server.pretenuring) === "operator") log("server.pretenuring: the pretenuring flag on node's command line is kept");
   const http = undiciHttpClient({
     connections: Math.max(...Object.values(initial.providers).map((p) => p.connections), 16),
     connectTimeoutMs: Math.max(...Object.values(initial.providers).map((p) => p.timeouts.connectMs), 1000),
