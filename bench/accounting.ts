@@ -17,8 +17,7 @@
  * node flags for the gateway children, e.g. `--trace-gc`), BENCH_GATEWAY_CONFIG (JSON merged into
  * every gateway's config), BENCH_HEAP=1 (allocation profiles, garbage included, in bench/results/; `survivors`: only
  * what outlived a young-generation GC, i.e. what gets promoted),
- * BENCH_TSX=1 (run the children through tsx instead of the compiled tree), OCTOROUTE_V8_DEFAULTS=1
- * (gateways without the V8 flags `npm start` sets, scripts/v8-flags.mjs).
+ * BENCH_TSX=1 (run the children through tsx instead of the compiled tree).
  */
 import { type ChildProcess, fork, spawn as spawnProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
@@ -29,7 +28,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { buildForBench } from "./build.js";
-import { GATEWAY_V8_FLAGS } from "../scripts/v8-flags.mjs";
 import { BENCH_KEY } from "./key.js";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -240,9 +238,7 @@ function mainThreadCpu(): number | undefined {
 function spawn(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
   const profile = process.env.BENCH_PROFILE === "1" && args[0] !== "sim" ? ["--cpu-prof", "--cpu-prof-dir", RESULTS] : [];
   const extra = args[0] !== "sim" && process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : [];
-  // Gateways (OFF and ON alike) run with the V8 flags `npm start` sets (scripts/v8-flags.mjs).
-  const gateway = args[0] !== "sim" && args[0] !== "sink" && process.env.OCTOROUTE_V8_DEFAULTS !== "1" ? GATEWAY_V8_FLAGS : [];
-  const proc = fork(childScript, ["--child", ...args], { execArgv: [...childLoader, ...gateway, ...profile, ...extra], env: { ...process.env, BENCH_RESULTS: RESULTS }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const proc = fork(childScript, ["--child", ...args], { execArgv: [...childLoader, ...profile, ...extra], env: { ...process.env, BENCH_RESULTS: RESULTS }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   return new Promise((resolve, reject) => {
     proc.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
     proc.on("message", (m: { url?: string }) => m.url && resolve({ proc, url: m.url }));

@@ -27,7 +27,6 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { Pool } from "undici";
 import { buildForBench } from "./build.js";
-import { GATEWAY_V8_FLAGS } from "../scripts/v8-flags.mjs";
 import { BENCH_KEY } from "./key.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -69,9 +68,7 @@ process.on("exit", () => {
 
 async function spawn(role: string, arg: string | undefined, extraArgv: string[] = []): Promise<Child> {
   const proc = fork(childScript, arg ? [role, arg] : [role], {
-    // Octoroute's targets run with the V8 flags `npm start` sets (scripts/v8-flags.mjs); the floor,
-    // Hono and the sim as they are.
-    execArgv: [...childLoader, "--expose-gc", ...(role.startsWith("gateway") && process.env.OCTOROUTE_V8_DEFAULTS !== "1" ? GATEWAY_V8_FLAGS : []), ...extraArgv],
+    execArgv: [...childLoader, "--expose-gc", ...extraArgv],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   children.add(proc);

@@ -4,10 +4,6 @@
 // code is worth it). Without TypeScript installed (a production install without dev
 // dependencies and no `dist/`), it runs the sources through tsx's loader instead.
 // OCTOROUTE_NO_BUILD=1 skips the build and always runs the sources through tsx.
-// The gateway's V8 flags are set first, before anything but a few built-in modules has loaded
-// (v8-flags.mjs says why they must be set before V8's first marking cycle).
-import { applyGatewayV8Flags } from "../scripts/v8-flags.mjs";
-applyGatewayV8Flags();
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildDist, distIsCurrent, DIST } from "../scripts/build.mjs";
