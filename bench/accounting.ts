@@ -109,15 +109,18 @@ async function child(role: string, simUrl?: string, otlp?: string): Promise<stri
     return running.url;
   }
   // OFF: the same app and HTTP stack, with no hooks at all, and the same process-wide GC setting.
-  const [{ serve }, { createApp }, { buildRuntime }, { undiciHttpClient }, { applyHeapGrowth, applyPretenuring }] = await Promise.all([
+  const [{ serve }, { createApp }, { buildRuntime }, { undiciHttpClient }, { applyHeapGrowth, applyPretenuring }, { useSharedDeadlineTimer }] = await Promise.all([
     import("@hono/node-server"),
     import("../src/app.js"),
     import("../src/runtime.js"),
     import("../src/node/undici-http.js"),
     import("../src/node/heap-tuning.js"),
+    import("../src/providers/deadlines.js"),
   ]);
   applyHeapGrowth(config.server.heapGrowthPercent);
   applyPretenuring(config.server.pretenuring);
+  // Upstream timeouts watched as the Node entry watches them (one shared interval).
+  useSharedDeadlineTimer();
   const runtime = buildRuntime(config, undiciHttpClient({ connections: 64, connectTimeoutMs: 1000 }));
   const server = serve({ fetch: createApp({ runtime: () => runtime }).fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((r) => server.once("listening", r));

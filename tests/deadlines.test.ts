@@ -49,4 +49,37 @@ describe.each([
     await sleep(4 * TICK_MS);
     expect(fired).toEqual(["other"]);
   });
+
+  it("fires each of many interleaved deadlines once, and none that was untracked", async () => {
+    const fired: string[] = [];
+    const all = Array.from({ length: 40 }, (_, i) => deadline(fired, `d${i}`, i % 2 ? 10 : 60_000));
+    for (let i = 0; i < all.length; i += 4) untrackDeadline(all[i + 1]!);
+    // Tracking twice watches once.
+    trackDeadline(all[3]!);
+    await sleep(10 + 4 * TICK_MS);
+    const expected = all.map((_, i) => i).filter((i) => i % 2 && i % 4 !== 1).map((i) => `d${i}`);
+    expect([...fired].sort()).toEqual(expected.sort());
+    for (let i = 0; i < all.length; i += 2) untrackDeadline(all[i]!);
+    await sleep(2 * TICK_MS);
+    expect(fired).toHaveLength(expected.length);
+  });
+
+  it("keeps no reference from a deadline that left the watch to any other deadline or timer", async () => {
+    // What the watch keeps on a deadline must go when it leaves: a dead deadline that still
+    // pointed at a live one would keep it (and its attempt) through young-generation GCs.
+    const fired: string[] = [];
+    const a = deadline(fired, "a", 60_000);
+    const b = deadline(fired, "b", 0);
+    const c = deadline(fired, "c", 60_000);
+    untrackDeadline(a);
+    await sleep(4 * TICK_MS);
+    expect(fired).toEqual(["b"]);
+    for (const d of [a, b]) {
+      expect(d.prev ?? null).toBeNull();
+      expect(d.next ?? null).toBeNull();
+      expect(d.timer ?? null).toBeNull();
+    }
+    untrackDeadline(c);
+    expect([c.prev ?? null, c.next ?? null, c.timer ?? null]).toEqual([null, null, null]);
+  });
 });

@@ -9,6 +9,15 @@
  * - **Elsewhere** (Workers): one timer per deadline, re-armed when it fires before a deadline
  *   that moved later. A Workers timer belongs to the request that set it and time there advances
  *   only with I/O, so a timer shared across requests is not something to rely on.
+ *
+ * **Why no Map or Set holds them.** The watch state lives on the deadline itself: the shared
+ * list's links, or the deadline's own timer. A long-lived Map or Set that takes and drops an
+ * entry per attempt rebuilds its table every few attempts, and V8 keeps a discarded table's
+ * entries and a link to its successor (for iterators still walking it). Once one discarded
+ * table had been promoted to the old generation, every later table, and through the deadlines
+ * in it every attempt's handler, response and closures, survived young-generation GCs by that
+ * link and was promoted, until a full GC broke the chain, if it did (docs/performance.md: ~3.8 KB
+ * promoted per request with a Set here, ~0.6 KB with the list).
  */
 
 export interface Deadline {
@@ -16,6 +25,13 @@ export interface Deadline {
   at: number;
   /** Called once, when `at` has passed (the deadline is no longer tracked then). */
   expire(): void;
+  /**
+   * Owned by this module while the deadline is tracked: its links in the shared list (Node) or
+   * its own timer (elsewhere). Start them as `null` so that every deadline has the same shape.
+   */
+  prev?: Deadline | null;
+  next?: Deadline | null;
+  timer?: ReturnType<typeof setTimeout> | null;
 }
 
 export const TICK_MS = 20;
@@ -28,16 +44,16 @@ export function useSharedDeadlineTimer(on = true): void {
 }
 
 export function trackDeadline(d: Deadline): void {
-  if (shared) trackShared(d);
+  if (shared) link(d);
   else armOwn(d);
 }
 
+/** Stops watching `d` (whichever way it was watched); a no-op when it is not tracked. */
 export function untrackDeadline(d: Deadline): void {
-  active.delete(d);
-  const own = ownTimers.get(d);
-  if (own !== undefined) {
-    clearTimeout(own);
-    ownTimers.delete(d);
+  unlink(d);
+  if (d.timer) {
+    clearTimeout(d.timer);
+    d.timer = null;
   }
 }
 
@@ -51,26 +67,31 @@ function expire(d: Deadline): void {
 
 // One timer per deadline.
 
-const ownTimers = new Map<Deadline, ReturnType<typeof setTimeout>>();
-
 function armOwn(d: Deadline): void {
-  ownTimers.set(
-    d,
-    setTimeout(() => {
-      ownTimers.delete(d);
-      if (Date.now() < d.at) armOwn(d);
-      else expire(d);
-    }, Math.max(0, d.at - Date.now())),
-  );
+  if (d.timer) clearTimeout(d.timer);
+  d.timer = setTimeout(() => {
+    d.timer = null;
+    if (Date.now() < d.at) armOwn(d);
+    else expire(d);
+  }, Math.max(0, d.at - Date.now()));
 }
 
-// One shared interval.
+// One shared interval over a doubly-linked list of the tracked deadlines. A deadline that leaves
+// the list has both links cleared, so a dead one never holds a live one.
 
-const active = new Set<Deadline>();
+let head: Deadline | null = null;
+let tracked = 0;
 let timer: ReturnType<typeof setInterval> | undefined;
 
-function trackShared(d: Deadline): void {
-  active.add(d);
+const isLinked = (d: Deadline): boolean => d === head || (d.prev !== undefined && d.prev !== null);
+
+function link(d: Deadline): void {
+  if (isLinked(d)) return;
+  d.prev = null;
+  d.next = head;
+  if (head) head.prev = d;
+  head = d;
+  tracked++;
   if (!timer) {
     timer = setInterval(sweep, TICK_MS);
     // Requests in flight keep the process alive on their own; this timer never should.
@@ -78,16 +99,28 @@ function trackShared(d: Deadline): void {
   }
 }
 
+function unlink(d: Deadline): void {
+  if (!isLinked(d)) return;
+  const { prev = null, next = null } = d;
+  if (prev) prev.next = next;
+  else head = next;
+  if (next) next.prev = prev;
+  d.prev = null;
+  d.next = null;
+  tracked--;
+}
+
 function sweep(): void {
-  if (active.size === 0) {
+  if (tracked === 0) {
     clearInterval(timer);
     timer = undefined;
     return;
   }
   const now = Date.now();
-  for (const d of active) {
-    if (now < d.at) continue;
-    active.delete(d);
-    expire(d);
-  }
+  // Unlinked during the walk, expired after it: an `expire` may untrack other deadlines.
+  let due: Deadline[] | undefined;
+  for (let d = head; d; d = d.next ?? null) if (now >= d.at) (due ??= []).push(d);
+  if (!due) return;
+  for (const d of due) unlink(d);
+  for (const d of due) expire(d);
 }

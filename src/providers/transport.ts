@@ -60,6 +60,9 @@ export async function openBody(
       timedOut = phase;
       cancel(cancellation, TIMED_OUT);
     },
+    prev: null,
+    next: null,
+    timer: null,
   };
   const arm = (next: TimeoutPhase, ms: number) => {
     phase = next;
