@@ -22,6 +22,7 @@
 import { createHash } from "node:crypto";
 import { createClient } from "@redis/client";
 import { type AcquireRequest, type AcquireResult, type CounterStore, type LimitStatus, type ScopePolicy, type ScopeSpend, secondsUntilNext, type Settlement, utcDay } from "../tenants/budgets/types.js";
+import { TransientMap } from "../transient-map.js";
 
 /** A reservation outlives any request the gateway lets run (strategies included) by far. */
 const RESERVATION_TTL_MS = 30 * 60_000;
@@ -173,7 +174,8 @@ export class CountersUnavailable extends Error {
 
 export class RedisCounterStore implements CounterStore {
   private readonly client;
-  private readonly reservations = new Map<string, Reservation>();
+  /** One entry per request in flight (a TransientMap: see why there). */
+  private readonly reservations = new TransientMap<string, Reservation>();
   private lastLog = 0;
 
   private constructor(private readonly opts: RedisCounterStoreOptions) {

@@ -11,11 +11,13 @@
 import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "../telemetry/ledger/types.js";
 import { openService, type ServiceChannel } from "./background.js";
 import type { LedgerCall, LedgerServiceData } from "./sqlite-ledger-service.js";
+import { TransientMap } from "../transient-map.js";
 
 export class ThreadedSqliteLedger implements LedgerBackend {
   readonly kind = "sqlite";
   private channel: ServiceChannel;
-  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  /** One entry per call in flight, i.e. per hand-off (a TransientMap: see why there). */
+  private readonly waiting = new TransientMap<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private seq = 0;
   private exited: Error | undefined;
   private closing = false;

@@ -10,6 +10,7 @@ import type { RequestSummary } from "../../api/hooks.js";
 import { summaryJson } from "../summary-json.js";
 import { callRows, requestRow } from "./rows.js";
 import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "./types.js";
+import { TransientMap } from "../../transient-map.js";
 
 export interface LedgerOptions {
   flushIntervalMs?: number;
@@ -31,7 +32,8 @@ export class Ledger {
   private summaries: string[] = [];
   private summaryRows = 0;
   /** Batches handed to such a backend and not yet stored (kept to hand over again if that fails). */
-  private inFlight = new Set<Promise<void>>();
+  private inFlight = new TransientMap<number, Promise<void>>();
+  private sent = 0;
   private inFlightRows = 0;
   /** Batches whose write failed, handed over again at the next flush. */
   private retry: Array<{ batch: string; rows: number }> = [];
@@ -140,11 +142,12 @@ export class Ledger {
         this.retryLater(err);
       },
     );
+    const n = ++this.sent;
     const done = stored.finally(() => {
       this.inFlightRows -= rows;
-      this.inFlight.delete(done);
+      this.inFlight.delete(n);
     });
-    this.inFlight.add(done);
+    this.inFlight.set(n, done);
     return done;
   }
 
@@ -152,7 +155,7 @@ export class Ledger {
     if (this.backend.insertSummaries) {
       // What is queued (and what failed before), then wait until everything handed over is stored.
       await this.handOff(true);
-      await Promise.all(this.inFlight);
+      await Promise.all(this.inFlight.values());
       return;
     }
     if (!this.requests.length && !this.calls.length) return;

@@ -15,6 +15,7 @@ import type { RequestSummary } from "../../api/hooks.js";
 import { jsonSpans, type SpanEncoding } from "./span-json.js";
 import { protobufSpans } from "./span-proto.js";
 import { spanSampler } from "./span-sampling.js";
+import { TransientMap } from "../../transient-map.js";
 
 /** A span as its encoding wrote it (JSON text or protobuf bytes). */
 type EncodedSpan = string | Uint8Array;
@@ -83,15 +84,18 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
 
   let queue: EncodedSpan[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const inFlight = new Set<Promise<void>>();
+  // Exports in flight by number (a TransientMap: see why there).
+  const inFlight = new TransientMap<number, Promise<void>>();
+  let exports = 0;
   let dropped = 0;
   let lastDropLog = 0;
   let stopped = false;
 
   const exportBatch = (batch: EncodedSpan[]): void => {
     const done = new Promise<void>((resolve) => exporter.export(batch, () => resolve()));
-    inFlight.add(done);
-    void done.then(() => inFlight.delete(done));
+    const n = ++exports;
+    inFlight.set(n, done);
+    void done.then(() => inFlight.delete(n));
   };
   const sendQueued = (): void => {
     clearTimeout(timer);
@@ -121,7 +125,7 @@ export function startSpanExport(opts: SpanExportOptions): SpanExport {
     },
     async forceFlush() {
       sendQueued();
-      await Promise.all(inFlight);
+      await Promise.all(inFlight.values());
       await exporter.forceFlush();
     },
     async shutdown() {

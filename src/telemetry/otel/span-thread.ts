@@ -12,6 +12,7 @@ import { openService } from "../../node/background.js";
 import { summaryJson } from "../summary-json.js";
 import type { TelemetryOptions } from "./node-sdk.js";
 import type { FromSpanService, ToSpanService } from "./span-service.js";
+import { TransientMap } from "../../transient-map.js";
 
 /**
  * Finished requests wait at most this long on the request thread. Short on purpose: a summary
@@ -40,7 +41,7 @@ export interface SummaryFeed {
 }
 
 export function startSpanThread(config: TelemetryConfig, opts: TelemetryOptions = {}, feed?: SummaryFeed): SpanThread {
-  const waiting = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  const waiting = new TransientMap<number, { resolve(): void; reject(e: Error): void }>();
   let seq = 0;
   let dead: Error | undefined;
   let stopping = false;

@@ -5,6 +5,7 @@
  * at a time, so check-and-reserve is atomic here without locks.
  */
 import { type AcquireRequest, type AcquireResult, type CounterStore, type LimitStatus, type ScopePolicy, type ScopeSpend, secondsUntilNext, type Settlement, utcDay } from "./types.js";
+import { TransientMap } from "../../transient-map.js";
 
 const WINDOW_S = 60;
 /** A month key no day starts with: the month sum is computed at the first read. */
@@ -140,7 +141,8 @@ function admitted(policies: ScopePolicy[], states: ScopeState[], sec: number): A
 
 export class MemoryCounterStore implements CounterStore {
   private readonly scopes = new Map<string, ScopeState>();
-  private readonly reservations = new Map<string, Reservation>();
+  /** One entry per request in flight (a TransientMap: see why there). */
+  private readonly reservations = new TransientMap<string, Reservation>();
 
   private state(scope: string): ScopeState {
     let s = this.scopes.get(scope);
@@ -227,7 +229,7 @@ export class MemoryCounterStore implements CounterStore {
   expireBefore(beforeMs: number): number {
     const sec = Math.floor(beforeMs / 1000);
     let n = 0;
-    for (const [id, r] of this.reservations) {
+    for (const [id, r] of this.reservations.entries()) {
       if (r.sec >= sec) continue;
       this.reservations.delete(id);
       for (const s of r.scopes) s.reserved = Math.max(0, s.reserved - r.usd);
