@@ -67,6 +67,26 @@ describe("spans as OTLP protobuf", () => {
   });
 });
 
+describe("protobuf string attributes written from the cache of repeated values", () => {
+  it("write the same bytes the first time and every time after, and past the cache's limits", () => {
+    const decodeAttrs = (s: ReturnType<typeof summary>) => {
+      const decoded = decodeTraces(protobufSpans.request({}, "o", requestSpans(s, ids(), protobufSpans)) as Uint8Array);
+      const spans = decoded.resourceSpans[0]!.scopeSpans[0]!.spans as Array<{ attributes: Array<{ key: string; value: Record<string, unknown> }> }>;
+      return spans.map((sp) => Object.fromEntries(sp.attributes.map((a) => [a.key, a.value.stringValue ?? a.value.intValue ?? a.value.doubleValue ?? a.value.boolValue])));
+    };
+    // 300 distinct tenants (past the per-key limit), each seen twice; routes repeat, one non-ASCII.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 300; i++) {
+        const tenant = `tenant-${i}`;
+        const route = i % 3 === 0 ? "auto" : i % 3 === 1 ? "cheap-first" : "routé-ü";
+        const attrs = decodeAttrs(summary({ tenant, route, requestId: `req_${round}_${i}` }));
+        const root = attrs.find((a) => a["octoroute.request_id"] !== undefined)!;
+        expect([root["octoroute.tenant"], root["octoroute.route"], root["octoroute.request_id"]]).toEqual([tenant, route, `req_${round}_${i}`]);
+      }
+    }
+  });
+});
+
 describe("protobuf span times", () => {
   it("writes every epoch millisecond with its fraction as the exact fixed64 nanosecond", () => {
     const times = [0, 1.000001, T0, T0 + 0.25, 2 ** 41 - 0.5, 2 ** 41 + 1, 4_102_444_800_000.999999];

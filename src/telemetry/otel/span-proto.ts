@@ -234,11 +234,53 @@ function keyField(key: string): Uint8Array {
   return b;
 }
 
+/**
+ * Whole `KeyValue` messages of string attributes whose values repeat from span to span (tenant,
+ * model, provider, route, strategy, operation...), written once and copied after. A key that
+ * shows more than `VALUES_PER_KEY` values (request ids) stops being cached; long values and keys
+ * past the first `CACHED_KEYS` are never cached, so the cache stays under ~2 MB.
+ */
+const stringKeyValues = new Map<string, Map<string, Uint8Array> | null>();
+const VALUES_PER_KEY = 128;
+const CACHED_KEYS = 256;
+const CACHED_VALUE_CHARS = 64;
+const kvWriter = new Writer();
+
+function cachedKeyValue(key: string, v: string): Uint8Array | undefined {
+  if (v.length > CACHED_VALUE_CHARS) return undefined;
+  let values = stringKeyValues.get(key);
+  if (values === null || (values === undefined && stringKeyValues.size >= CACHED_KEYS)) return undefined;
+  if (values === undefined) stringKeyValues.set(key, (values = new Map()));
+  let kv = values.get(v);
+  if (kv === undefined) {
+    if (values.size >= VALUES_PER_KEY) {
+      stringKeyValues.set(key, null);
+      return undefined;
+    }
+    const w = kvWriter;
+    w.bytes(keyField(key));
+    w.tag(2, WIRE_LEN);
+    const any = w.start(SMALL);
+    w.string(1, v);
+    w.finish(any, SMALL);
+    kv = w.take();
+    values.set(v, kv);
+  }
+  return kv;
+}
+
 /** `repeated KeyValue` at `field`; undefined and null values are left out, as the SDK does. */
 function attributes(w: Writer, field: number, attrs: Record<string, unknown>): void {
   for (const key in attrs) {
     const v = attrs[key];
     if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") continue;
+    const cached = typeof v === "string" ? cachedKeyValue(key, v) : undefined;
+    if (cached) {
+      w.tag(field, WIRE_LEN);
+      w.varint(cached.length);
+      w.bytes(cached);
+      continue;
+    }
     w.tag(field, WIRE_LEN);
     const kv = w.start(SMALL);
     w.bytes(keyField(key));
