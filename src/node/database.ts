@@ -30,15 +30,35 @@ const open = new Map<string, Database>();
  * compiled afterwards (undici's HTTP parser) still tiers up.
  */
 let loaded: typeof sqlite | undefined;
+/** The module's WebAssembly memory, seen as it was instantiated (see `sqliteMemory`). */
+let memory: WebAssembly.Memory | undefined;
 function sqliteModule(): typeof sqlite {
   if (loaded) return loaded;
   setFlagsFromString("--liftoff-only --no-wasm-lazy-compilation");
+  // The module instantiates synchronously inside `require`; watching that one instantiation is
+  // the only way to reach its memory, which the package does not export.
+  const Instance = WebAssembly.Instance;
+  WebAssembly.Instance = function (module: WebAssembly.Module, imports?: WebAssembly.Imports) {
+    const instance = new Instance(module, imports);
+    for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) memory ??= value;
+    return instance;
+  } as unknown as typeof WebAssembly.Instance;
   try {
     loaded = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof sqlite;
   } finally {
+    WebAssembly.Instance = Instance;
     setFlagsFromString("--no-liftoff-only --liftoff --wasm-tier-up --wasm-dynamic-tiering --wasm-lazy-compilation");
   }
   return loaded;
+}
+
+/**
+ * SQLite's WebAssembly memory and the package's module object (its C functions as `_sqlite3_*`),
+ * for `src/node/sqlite-bind.ts`; undefined before a database is opened or if the package's build
+ * exposes no memory.
+ */
+export function sqliteMemory(): { memory: WebAssembly.Memory; module: Record<string, unknown> } | undefined {
+  return loaded && memory ? { memory, module: loaded as unknown as Record<string, unknown> } : undefined;
 }
 
 function processAlive(pid: number): boolean {

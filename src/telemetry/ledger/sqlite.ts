@@ -2,10 +2,12 @@
  * Ledger backend on an embedded SQLite database (`src/node/database.ts`): the default, created on
  * first start with no set-up. Node-only. SQLite here is synchronous WebAssembly, so the gateway
  * runs this class on a worker thread (`src/node/sqlite-ledger-thread.ts`); a batch is one
- * transaction of prepared INSERTs of `ROWS_PER_INSERT` rows each (single-row ones for the rest).
+ * transaction of prepared INSERTs of `ROWS_PER_INSERT` rows each (single-row ones for the rest),
+ * their values bound directly (`src/node/sqlite-bind.ts`).
  */
 import type { Statement } from "node-sqlite3-wasm";
 import { type Database, transaction } from "../../node/database.js";
+import { runBound } from "../../node/sqlite-bind.js";
 import {
   assembleUsage,
   CALLS,
@@ -120,7 +122,7 @@ function insertRows<R>(st: Inserts, columns: Array<[string, (r: R) => unknown, u
   for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
     const values: unknown[] = [];
     for (let j = i; j < i + ROWS_PER_INSERT; j++) for (const [, get] of columns) values.push(get(rows[j]!) ?? null);
-    st.many.run(values as Bind);
+    runBound(st.many, values);
   }
-  for (; i < rows.length; i++) st.one.run(columns.map(([, get]) => get(rows[i]!) ?? null) as Bind);
+  for (; i < rows.length; i++) runBound(st.one, columns.map(([, get]) => get(rows[i]!) ?? null));
 }
