@@ -49,6 +49,27 @@ describe("in-process counter store: sliding minute", () => {
   });
 });
 
+describe("in-process counter store: reservation numbers", () => {
+  it("keys a reservation by its seq when it has one, and settles it only by that seq", async () => {
+    const store = new MemoryCounterStore();
+    const scopes: ScopePolicy[] = [{ scope: "tenant:acme", budget: { usdPerDay: 1 } }];
+    // Client request ids may repeat: the same id with different numbers is two reservations.
+    expect(await store.acquire({ id: "same#x", seq: 7, now: T0, scopes, usd: 0.3, tokens: 0 })).toMatchObject({ ok: true });
+    expect(await store.acquire({ id: "same#x", seq: 8, now: T0, scopes, usd: 0.3, tokens: 0 })).toMatchObject({ ok: true });
+    expect((await store.spend("tenant:acme", T0)).reserved).toBeCloseTo(0.6, 12);
+    expect(store.settleKnown("same#x", { usd: 0.1, tokens: 0, now: T0 })).toBe(false);
+    expect(store.settleKnown("same#x", { usd: 0.1, tokens: 0, now: T0 }, 7)).toBe(true);
+    expect(store.settleKnown("same#x", { usd: 0.1, tokens: 0, now: T0 }, 7)).toBe(false);
+    await store.settle("same#x", { usd: 0.2, tokens: 0, now: T0 }, 8);
+    expect(await store.spend("tenant:acme", T0)).toMatchObject({ reserved: 0 });
+    expect((await store.spend("tenant:acme", T0)).day).toBeCloseTo(0.3, 12);
+    // Released by age like any other.
+    await store.acquire({ id: "old", seq: 9, now: T0, scopes, usd: 0.5, tokens: 0 });
+    expect(store.expireBefore(T0 + 1000)).toBe(1);
+    expect(await store.spend("tenant:acme", T0)).toMatchObject({ reserved: 0 });
+  });
+});
+
 describe("in-process counter store: month spend", () => {
   it("sums the month's days, whether added before or after its first read, and starts over next month", async () => {
     const store = new MemoryCounterStore();

@@ -71,6 +71,20 @@ describe("OctorouteCounters (Durable Object)", () => {
     expect(await counters.apply({ op: "spend", scope: "tenant:acme", now: Date.now() })).toMatchObject({ month: 0.25 });
   });
 
+  it("keys reservations by id only: a gateway's local seq never reaches its bookkeeping", async () => {
+    const { state } = storage();
+    const counters = new OctorouteCounters(state);
+    await tick();
+    // Two gateways' isolates both number their reservations from 1.
+    const withSeq = (id: string, usd: number): CounterOp => ({ op: "acquire", req: { id, seq: 1, now, scopes, usd, tokens: 10 } });
+    expect(await counters.apply(withSeq("gw-a#1", 0.4))).toMatchObject({ ok: true });
+    expect(await counters.apply(withSeq("gw-b#1", 0.4))).toMatchObject({ ok: true });
+    await counters.apply(settle("gw-a#1", 0.1));
+    await counters.apply(settle("gw-b#1", 0.1));
+    // Both settled against their own reservations: nothing held, each spend counted once.
+    expect(await counters.apply({ op: "spend", scope: "tenant:acme", now })).toMatchObject({ day: 0.2, reserved: 0 });
+  });
+
   it("answers a malformed body or an unknown operation with 400", async () => {
     const { state } = storage();
     const counters = new OctorouteCounters(state);

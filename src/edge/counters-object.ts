@@ -84,7 +84,9 @@ export class OctorouteCounters {
           this.lastExpiry = op.req.now;
           this.store.expireBefore(op.req.now - RESERVATION_TTL_MS);
         }
-        return this.store.acquire(op.req);
+        // Reservations here come from many gateways: only their ids are unique, never a `seq`.
+        const { seq: _ignored, ...req } = op.req;
+        return this.store.acquire(req);
       }
       case "settle": {
         const known = this.store.settleKnown(op.id, op.actual);

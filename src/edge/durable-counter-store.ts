@@ -56,7 +56,9 @@ export class DurableObjectCounterStore implements CounterStore {
     const tenant = this.tenantOf(req.scopes[0]?.scope ?? "");
     let result: AcquireResult;
     try {
-      result = await this.call<AcquireResult>(tenant, { op: "acquire", req });
+      // `seq` is unique only in this isolate; the object serves many, and keys by `id`.
+      const { seq: _local, ...shared } = req;
+      result = await this.call<AcquireResult>(tenant, { op: "acquire", req: shared });
     } catch (err) {
       if (this.onUnavailable === "deny") throw new Error(`Budget and rate-limit counters are unavailable: ${(err as Error).message}`);
       if (req.now - this.lastWarning >= 60_000) {

@@ -175,7 +175,7 @@ export class CountersUnavailable extends Error {
 export class RedisCounterStore implements CounterStore {
   private readonly client;
   /** One entry per request in flight (a TransientMap: see why there). */
-  private readonly reservations = new TransientMap<string, Reservation>();
+  private readonly reservations = new TransientMap<string | number, Reservation>();
   private lastLog = 0;
 
   private constructor(private readonly opts: RedisCounterStoreOptions) {
@@ -254,7 +254,8 @@ export class RedisCounterStore implements CounterStore {
   async acquire(req: AcquireRequest): Promise<AcquireResult> {
     const sec = Math.floor(req.now / 1000);
     const usdNanos = nanos(req.usd);
-    this.reservations.set(req.id, { scopes: req.scopes, usdNanos, tokens: req.tokens, sec });
+    const key = req.seq ?? req.id;
+    this.reservations.set(key, { scopes: req.scopes, usdNanos, tokens: req.tokens, sec });
     const checked = req.scopes.filter((p) => hasBudget(p) || p.limits?.rpm !== undefined || p.limits?.tpm !== undefined);
     if (!checked.length) return { ok: true };
     const day = utcDay(req.now);
@@ -267,20 +268,20 @@ export class RedisCounterStore implements CounterStore {
     } catch (err) {
       this.warn(`counters: Redis did not answer (${(err as Error).message}); ${this.opts.onUnavailable === "allow" ? "serving requests unchecked" : "refusing requests"}`);
       if (this.opts.onUnavailable === "deny") {
-        this.reservations.delete(req.id);
+        this.reservations.delete(key);
         throw new CountersUnavailable("Budgets and rate limits cannot be checked right now; try again shortly.");
       }
       return { ok: true };
     }
     if (reply[0] === "ok") return { ok: true, ...standingOf(reply, 1, "requests"), ...standingOf(reply, 4, "tokens") };
-    this.reservations.delete(req.id);
+    this.reservations.delete(key);
     return { ok: false, code: reply[0] as "budget_exceeded" | "rate_limit_exceeded", scope: reply[1]!, limit: reply[2] as "usdPerDay", retryAfterSeconds: Number(reply[3]) };
   }
 
-  async settle(id: string, actual: Settlement): Promise<void> {
-    const r = this.reservations.get(id);
+  async settle(id: string, actual: Settlement, seq?: number): Promise<void> {
+    const r = this.reservations.get(seq ?? id);
     if (!r) return;
-    this.reservations.delete(id);
+    this.reservations.delete(seq ?? id);
     const day = utcDay(actual.now);
     const args = [this.opts.prefix, id, day, day.slice(0, 7), String(nanos(actual.usd)), String(actual.tokens - r.tokens), String(r.sec), String(DAY_TTL_S), String(MONTH_TTL_S), String(r.scopes.length)];
     for (const p of r.scopes) args.push(p.scope, p.limits?.tpm !== undefined ? "1" : "0");

@@ -47,11 +47,13 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
     const calls = Math.max(1, req.maxCalls);
     const usd = Math.min(worstCaseCost(opts.priceOf(req.model), req.promptTokens, req.maxOutputTokens, calls), req.maxUsd ?? Infinity);
     const tokens = Math.min((req.promptTokens + req.maxOutputTokens) * calls, req.maxTokens ?? Infinity);
-    // Client request ids may repeat; the counter makes the reservation id unique.
-    const reservation = `${req.requestId}#${++reservations}`;
+    // Client request ids may repeat; the counter makes the reservation id unique. It wraps well
+    // inside V8's integer keys, long after any reservation with the same number was settled.
+    const seq = (reservations = (reservations % 0x3fffffff) + 1);
+    const reservation = `${req.requestId}#${seq}`;
     let result: Awaited<ReturnType<CounterStore["acquire"]>>;
     try {
-      result = await opts.store.acquire({ id: reservation, now: now(), scopes, usd, tokens });
+      result = await opts.store.acquire({ id: reservation, seq, now: now(), scopes, usd, tokens });
     } catch (err) {
       // A shared store that cannot answer and is told to refuse (`counters.onUnavailable: deny`).
       throw new GatewayError((err as Error).message, { status: 503, code: "counters_unavailable", retryable: true, retryAfterSeconds: 1 });
@@ -70,7 +72,7 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
       settle(totals: AccountTotals) {
         if (settled) return;
         settled = true;
-        void opts.store.settle(reservation, { usd: totals.costUsd ?? 0, tokens: totals.usage.total_tokens, now: now() }).catch(() => {});
+        void opts.store.settle(reservation, { usd: totals.costUsd ?? 0, tokens: totals.usage.total_tokens, now: now() }, seq).catch(() => {});
       },
     };
     const headers = rateLimitHeaders(result);

@@ -142,7 +142,7 @@ function admitted(policies: ScopePolicy[], states: ScopeState[], sec: number): A
 export class MemoryCounterStore implements CounterStore {
   private readonly scopes = new Map<string, ScopeState>();
   /** One entry per request in flight (a TransientMap: see why there). */
-  private readonly reservations = new TransientMap<string, Reservation>();
+  private readonly reservations = new TransientMap<string | number, Reservation>();
 
   private state(scope: string): ScopeState {
     let s = this.scopes.get(scope);
@@ -198,19 +198,20 @@ export class MemoryCounterStore implements CounterStore {
       s.requests.add(sec, 1);
       s.tokens.add(sec, req.tokens);
     }
-    this.reservations.set(req.id, { scopes: states, usd: req.usd, tokens: req.tokens, sec });
+    this.reservations.set(req.seq ?? req.id, { scopes: states, usd: req.usd, tokens: req.tokens, sec });
     return admitted(req.scopes, states, sec);
   }
 
-  async settle(id: string, actual: Settlement): Promise<void> {
-    this.settleKnown(id, actual);
+  async settle(id: string, actual: Settlement, seq?: number): Promise<void> {
+    this.settleKnown(id, actual, seq);
   }
 
   /** Settles; says whether `id` was a reservation in flight (a store that lost it may add the spend itself). */
-  settleKnown(id: string, actual: Settlement): boolean {
-    const r = this.reservations.get(id);
+  settleKnown(id: string, actual: Settlement, seq?: number): boolean {
+    const key = seq ?? id;
+    const r = this.reservations.get(key);
     if (!r) return false;
-    this.reservations.delete(id);
+    this.reservations.delete(key);
     const day = utcDay(actual.now);
     for (const s of r.scopes) {
       s.reserved = Math.max(0, s.reserved - r.usd);
