@@ -95,12 +95,34 @@ describe("ledger hand-off to the background thread", () => {
     expect(ledger.written).toBe(100);
   });
 
+  it("carries text that is not ASCII exactly, in batches that outgrow the first buffer", async () => {
+    const backend = threaded({ flushIntervalMs: 20 });
+    const ledger = await open(backend, { flushIntervalMs: 20, batchRows: 100_000 });
+    const odd = ["équipe-日本", "ключ 🔑", "tab\there \"quoted\" \\ back", "x".repeat(40_000) + "ü"];
+    const ids: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const s = summary();
+      s.tenant = odd[i % odd.length]!;
+      s.errorCode = odd[(i + 1) % odd.length]!;
+      for (const r of s.records) r.tenant = s.tenant;
+      ids.push(s.requestId);
+      ledger.record(s);
+    }
+    await ledger.flush();
+    expect(await backend.counts()).toEqual({ requests: 120, calls: 120 });
+    for (const i of [0, 1, 2, 3, 118, 119]) {
+      const { requests, calls } = await ledger.rowsOf(ids[i]!);
+      expect(requests[0]).toMatchObject({ tenant: odd[i % odd.length], errorCode: odd[(i + 1) % odd.length] });
+      expect(calls[0]!.tenant).toBe(odd[i % odd.length]);
+    }
+  });
+
   it("keeps batches whose write failed and stores them once when writes work again", async () => {
     const inner = threaded({ flushIntervalMs: 20 });
     let failures = 3;
     // The real backend, with its first writes failing as a full disk would make them.
     const flaky: LedgerBackend = Object.assign(Object.create(inner) as LedgerBackend, {
-      insertSummaries: (batch: string, commit: boolean, fresh: boolean) => (failures-- > 0 ? Promise.reject(new Error("disk I/O error")) : inner.insertSummaries(batch, commit, fresh)),
+      insertSummaries: (batch: Uint8Array, commit: boolean, fresh: boolean) => (failures-- > 0 ? Promise.reject(new Error("disk I/O error")) : inner.insertSummaries(batch, commit, fresh)),
       close: () => inner.close(),
     });
     const errors: string[] = [];

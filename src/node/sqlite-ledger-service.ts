@@ -12,6 +12,8 @@ import type { CallRow, LedgerBackend, RequestRow } from "../telemetry/ledger/typ
 import { closeDatabase, openDatabase } from "./database.js";
 import { publishSummaries } from "./summary-bus.js";
 
+const utf8 = new TextDecoder();
+
 export interface LedgerCall {
   id: number;
   method: Exclude<keyof LedgerBackend, "kind" | "handOffMs" | "publishSummaries">;
@@ -66,7 +68,7 @@ export function serve(port: MessagePort, data: unknown): void {
     if (msg.method === "insertSummaries") {
       try {
         // The main thread sends finished requests as one JSON array; the rows are made here.
-        const summaries = parseSummaries(msg.args[0] as string);
+        const summaries = parseSummaries(utf8.decode(msg.args[0] as Uint8Array));
         // First hand-offs, when span export reads them: a batch handed over again after a failed
         // write was published the first time.
         if (msg.args[2] === true) publishSummaries(summaries);

@@ -91,7 +91,7 @@ export class ThreadedSqliteLedger implements LedgerBackend {
     return this.call("insert", requests, calls);
   }
   /** One string crosses to the background thread, which builds the rows there and writes them with its next batch. */
-  insertSummaries(batch: string, commit: boolean, fresh: boolean): Promise<void> {
+  insertSummaries(batch: Uint8Array, commit: boolean, fresh: boolean): Promise<void> {
     return this.call("insertSummaries", batch, commit, fresh && this.publishing);
   }
   usage(q: UsageQuery): Promise<UsageGroup[]> {

@@ -119,7 +119,7 @@ export interface LedgerBackend {
    * `fresh`: handed over for the first time (not again after a failed write), for backends that
    * also pass the summaries on to other readers (span export, `summary-bus.ts`) exactly once.
    */
-  insertSummaries?(batch: string, commit: boolean, fresh: boolean): Promise<void>;
+  insertSummaries?(batch: Uint8Array, commit: boolean, fresh: boolean): Promise<void>;
   /** How often `Ledger` hands summaries to `insertSummaries` (default: the flush interval). */
   readonly handOffMs?: number;
   /** From now on, pass fresh summaries on to the background thread's other readers (`summary-bus.ts`). */
