@@ -3,6 +3,7 @@
  * tenants and keys (`tenants.ts`) and the top-level `ledger:` section share one definition.
  */
 import { z } from "zod";
+import { LEDGER_DEFAULTS } from "../telemetry/ledger/types.js";
 
 /** `telemetry.otlp` — OTLP/HTTP export of spans and metrics to a collector. */
 export const otlpSchema = z.strictObject({
@@ -70,10 +71,10 @@ export const ledgerSchema = z.strictObject({
    * `database.path` with `.ledger` before the extension (`data/octoroute.ledger.db`).
    */
   path: z.string().min(1).optional(),
-  /** Rows are written in one transaction at most this often... */
-  flushIntervalMs: z.number().int().min(1).max(60_000).default(100),
+  /** Rows are written in one transaction at most this often (see `LEDGER_DEFAULTS` for why 25 ms)... */
+  flushIntervalMs: z.number().int().min(1).max(60_000).default(LEDGER_DEFAULTS.flushIntervalMs),
   /** ...or as soon as this many rows are waiting. */
-  batchRows: z.number().int().min(1).max(100_000).default(500),
+  batchRows: z.number().int().min(1).max(100_000).default(LEDGER_DEFAULTS.batchRows),
   /** Rows older than this many days are deleted by a background cleanup; omitted → kept forever. */
   retentionDays: z.number().min(0.001).optional(),
   /** How often the retention cleanup runs. */

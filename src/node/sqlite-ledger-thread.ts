@@ -8,7 +8,7 @@
  * the next call starts a new thread and reopens the file (at most once a second). A batch the
  * thread had committed just before dying would be written again by that retry.
  */
-import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "../telemetry/ledger/types.js";
+import { type CallRow, LEDGER_DEFAULTS, type LedgerBackend, type RequestRow, type SpendRow, type UsageGroup, type UsageQuery } from "../telemetry/ledger/types.js";
 import { openService, type ServiceChannel } from "./background.js";
 import type { LedgerCall, LedgerServiceData } from "./sqlite-ledger-service.js";
 import { TransientMap } from "../transient-map.js";
@@ -25,8 +25,8 @@ export class ThreadedSqliteLedger implements LedgerBackend {
   private lastStart = 0;
 
   /**
-   * Summaries come over every 20 ms; the thread writes them every `flushIntervalMs` or
-   * `batchRows`. Each hand-off wakes the thread (a context switch on a busy host), so not more
+   * Summaries come over every 20 ms (sooner when `batchRows` rows wait); the thread writes them
+   * every `flushIntervalMs` or `batchRows`. Each hand-off wakes the thread (a context switch on a busy host), so not more
    * often: 5 ms cost the thread ~2 µs more per request. Not much longer either: a batch that held
    * 50 ms of requests (~170 KB of JSON at 3,500 req/s) was allocated in the old generation
    * directly, doubling what the request thread promotes (`npm run bench:accounting`, 2026-11-30).
@@ -49,7 +49,7 @@ export class ThreadedSqliteLedger implements LedgerBackend {
 
   private connect(): ServiceChannel {
     this.lastStart = Date.now();
-    const data: LedgerServiceData = { path: this.path, flushIntervalMs: this.batching.flushIntervalMs ?? 100, batchRows: this.batching.batchRows ?? 500 };
+    const data: LedgerServiceData = { path: this.path, flushIntervalMs: this.batching.flushIntervalMs ?? LEDGER_DEFAULTS.flushIntervalMs, batchRows: this.batching.batchRows ?? LEDGER_DEFAULTS.batchRows };
     const channel = openService(new URL("./sqlite-ledger-service.ts", import.meta.url), data);
     channel.port.on("message", (m: { id: number; result?: unknown; error?: string }) => {
       const w = this.waiting.get(m.id);

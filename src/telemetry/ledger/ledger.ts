@@ -9,7 +9,7 @@ import { drainAfterResponse } from "../../api/after-response.js";
 import type { RequestSummary } from "../../api/hooks.js";
 import { summaryJson } from "../summary-json.js";
 import { callRows, requestRow } from "./rows.js";
-import type { CallRow, LedgerBackend, RequestRow, SpendRow, UsageGroup, UsageQuery } from "./types.js";
+import { type CallRow, LEDGER_DEFAULTS, type LedgerBackend, type RequestRow, type SpendRow, type UsageGroup, type UsageQuery } from "./types.js";
 import { TransientMap } from "../../transient-map.js";
 
 export interface LedgerOptions {
@@ -67,8 +67,8 @@ export class Ledger {
     readonly backend: LedgerBackend,
     private readonly opts: LedgerOptions = {},
   ) {
-    this.flushIntervalMs = opts.flushIntervalMs ?? 100;
-    this.batchRows = opts.batchRows ?? 500;
+    this.flushIntervalMs = opts.flushIntervalMs ?? LEDGER_DEFAULTS.flushIntervalMs;
+    this.batchRows = opts.batchRows ?? LEDGER_DEFAULTS.batchRows;
     if (opts.retentionDays !== undefined) {
       this.retentionTimer = setInterval(() => void this.cleanup().catch((e) => opts.onError?.(e)), opts.retentionIntervalMs ?? 3_600_000);
       unref(this.retentionTimer);
