@@ -5,17 +5,22 @@
  * (the batches are kept and handed over again) — and a flush waits until all of it is stored.
  */
 import { mkdtempSync } from "node:fs";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RequestSummary } from "../src/api/hooks.js";
 import { ThreadedSqliteLedger } from "../src/node/sqlite-ledger-thread.js";
+import { serve as serveLedger } from "../src/node/sqlite-ledger-service.js";
+import { summaryJson } from "../src/telemetry/summary-json.js";
 import { Ledger, type LedgerOptions } from "../src/telemetry/ledger/ledger.js";
 import type { LedgerBackend } from "../src/telemetry/ledger/types.js";
 
 const ledgers: Ledger[] = [];
+const ports: MessagePort[] = [];
 afterEach(async () => {
   while (ledgers.length) await ledgers.pop()!.close();
+  while (ports.length) ports.pop()!.close();
 });
 
 let seq = 0;
@@ -137,5 +142,45 @@ describe("ledger hand-off to the background thread", () => {
     expect(await inner.counts()).toEqual({ requests: 30, calls: 30 });
     expect(ledger.written).toBe(60);
     expect(errors[0]).toBe("disk I/O error");
+  });
+
+  it("inserts hand-offs as they come and commits them together; a failed insert undoes every batch not yet committed", async () => {
+    // The thread's service itself, on a port of this thread (the SQLite file and statements are real).
+    const { port1, port2 } = new MessageChannel();
+    ports.push(port1, port2);
+    serveLedger(port1, { path: join(mkdtempSync(join(tmpdir(), "octoroute-stage-")), "ledger.db"), flushIntervalMs: 60_000, batchRows: 100_000 });
+    let next = 0;
+    const replies = new Map<number, (m: { result?: unknown; error?: string }) => void>();
+    port2.on("message", (m: { id: number; result?: unknown; error?: string }) => replies.get(m.id)?.(m));
+    const call = (method: string, ...args: unknown[]) =>
+      new Promise<{ result?: unknown; error?: string }>((resolve) => {
+        const id = ++next;
+        replies.set(id, resolve);
+        port2.postMessage({ id, method, args });
+      });
+    const batch = (...summaries: RequestSummary[]) => new TextEncoder().encode(`[${summaries.map(summaryJson).join(",")}]`);
+    await call("init");
+
+    // Two hand-offs are inserted and held open: neither is answered before the commit.
+    const first = call("insertSummaries", batch(summary(), summary()), false, false);
+    const second = call("insertSummaries", batch(summary(2)), false, false);
+    let answered = false;
+    void Promise.race([first, second]).then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe(false);
+    // A third whose row breaks a constraint (no tenant) fails, and takes the two staged with it:
+    // all three are answered with the error, so the request thread hands them over again.
+    const broken = { ...summary(), tenant: null as unknown as string };
+    const third = await call("insertSummaries", batch(broken), false, false);
+    expect(third.error).toMatch(/NOT NULL/);
+    expect((await first).error).toBe(third.error);
+    expect((await second).error).toBe(third.error);
+    expect((await call("counts")).result).toEqual({ requests: 0, calls: 0 });
+
+    // Handed over again (without the broken one), they are stored once, in one commit.
+    const again = [call("insertSummaries", batch(summary(), summary()), false, false), call("insertSummaries", batch(summary(2)), true, false)];
+    expect((await Promise.all(again)).map((r) => r.error)).toEqual([undefined, undefined]);
+    expect((await call("counts")).result).toEqual({ requests: 3, calls: 4 });
+    await call("close");
   });
 });

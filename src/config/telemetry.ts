@@ -71,7 +71,7 @@ export const ledgerSchema = z.strictObject({
    * `database.path` with `.ledger` before the extension (`data/octoroute.ledger.db`).
    */
   path: z.string().min(1).optional(),
-  /** Rows are written in one transaction at most this often (see `LEDGER_DEFAULTS` for why 25 ms)... */
+  /** Rows are written in one transaction at most this often... */
   flushIntervalMs: z.number().int().min(1).max(60_000).default(LEDGER_DEFAULTS.flushIntervalMs),
   /** ...or as soon as this many rows are waiting. */
   batchRows: z.number().int().min(1).max(100_000).default(LEDGER_DEFAULTS.batchRows),

@@ -16,7 +16,7 @@ const utf8 = new TextDecoder();
 
 export interface LedgerCall {
   id: number;
-  method: Exclude<keyof LedgerBackend, "kind" | "handOffMs" | "publishSummaries">;
+  method: Exclude<keyof LedgerBackend, "kind" | "handOffMs" | "handOffRows" | "publishSummaries">;
   args: unknown[];
 }
 
@@ -39,49 +39,74 @@ export function serve(port: MessagePort, data: unknown): void {
     failure = err as Error;
   }
 
-  // Batches handed over and not yet written: their rows, and the calls to answer once they are.
-  let requests: RequestRow[] = [];
-  let calls: CallRow[] = [];
+  // Batches handed over and inserted but not yet committed (their rows), and the calls to answer
+  // once they are. Each hand-off is inserted as it comes, in a step of ~50 requests; the commit
+  // waits for the flush interval or batch size (see `SqliteLedger.stage`).
+  let staged = 0;
   let waiting: number[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** Writes every held row in one transaction and answers the calls that handed them over. */
-  const writeHeld = async (): Promise<void> => {
+  /** Answers the calls of every staged batch with `error`, or as stored when there is none. */
+  const answer = (ids: number[], error?: unknown): void => {
+    for (const id of ids) port.postMessage(error === undefined ? { id } : { id, error: (error as Error).message ?? String(error) });
+  };
+  /** Takes the staged batches' calls, leaving nothing staged. */
+  const takeWaiting = (): number[] => {
     clearTimeout(timer);
     timer = undefined;
-    if (!waiting.length) return;
-    const batch = { requests, calls, ids: waiting };
-    requests = [];
-    calls = [];
+    const ids = waiting;
     waiting = [];
+    staged = 0;
+    return ids;
+  };
+
+  /** Commits every staged row in one transaction and answers the calls that handed them over. */
+  const writeHeld = async (): Promise<void> => {
+    if (!waiting.length) return;
+    const ids = takeWaiting();
     try {
       if (!backend) throw failure ?? new Error("ledger database is not open");
-      await backend.insert(batch.requests, batch.calls);
-      for (const id of batch.ids) port.postMessage({ id });
+      backend.commit();
+      answer(ids);
     } catch (err) {
-      // The main thread keeps these batches and hands them over again.
-      for (const id of batch.ids) port.postMessage({ id, error: (err as Error).message ?? String(err) });
+      // Nothing of these batches is stored; the main thread keeps them and hands them over again.
+      backend?.rollback();
+      answer(ids, err);
     }
   };
 
   port.on("message", async (msg: LedgerCall) => {
     if (msg.method === "insertSummaries") {
+      let requests: RequestRow[];
+      let calls: CallRow[];
       try {
         // The main thread sends finished requests as one JSON array; the rows are made here.
         const summaries = parseSummaries(utf8.decode(msg.args[0] as Uint8Array));
         // First hand-offs, when span export reads them: a batch handed over again after a failed
         // write was published the first time.
         if (msg.args[2] === true) publishSummaries(summaries);
+        requests = [];
+        calls = [];
         for (const s of summaries) {
           requests.push(requestRow(s));
           for (const c of callRows(s)) calls.push(c);
         }
-        waiting.push(msg.id);
       } catch (err) {
-        port.postMessage({ id: msg.id, error: (err as Error).message ?? String(err) });
+        answer([msg.id], err);
         return;
       }
-      if (msg.args[1] === true || requests.length + calls.length >= batchRows) await writeHeld();
+      try {
+        if (!backend) throw failure ?? new Error("ledger database is not open");
+        backend.stage(requests, calls);
+        staged += requests.length + calls.length;
+        waiting.push(msg.id);
+      } catch (err) {
+        // A failed INSERT undoes the whole open transaction: every batch staged in it is handed over again.
+        backend?.rollback();
+        answer([...takeWaiting(), msg.id], err);
+        return;
+      }
+      if (msg.args[1] === true || staged >= batchRows) await writeHeld();
       else timer ??= setTimeout(() => void writeHeld(), flushIntervalMs);
       return;
     }

@@ -25,13 +25,17 @@ export class ThreadedSqliteLedger implements LedgerBackend {
   private lastStart = 0;
 
   /**
-   * Summaries come over every 20 ms (sooner when `batchRows` rows wait); the thread writes them
-   * every `flushIntervalMs` or `batchRows`. Each hand-off wakes the thread (a context switch on a busy host), so not more
-   * often: 5 ms cost the thread ~2 µs more per request. Not much longer either: a batch that held
-   * 50 ms of requests (~170 KB of JSON at 3,500 req/s) was allocated in the old generation
-   * directly, doubling what the request thread promotes (`npm run bench:accounting`, 2026-11-30).
+   * Summaries come over every 20 ms, or as soon as 100 rows (~50 requests) wait; the thread
+   * inserts each hand-off as it comes and commits every `flushIntervalMs` or `batchRows`. Each
+   * hand-off wakes the thread (a context switch on a busy host), so not more often: 5 ms cost
+   * the thread ~2 µs more per request. Not much longer either: a batch that held 50 ms of
+   * requests (~170 KB of JSON at 3,500 req/s) was allocated in the old generation directly,
+   * doubling what the request thread promotes; and what the thread does per hand-off (rows,
+   * spans) is a burst that takes a core from requests in flight on a small host, which showed
+   * in their p99 at 250 requests a burst (`npm run bench:accounting`, 2026-11-30).
    */
   readonly handOffMs = 20;
+  readonly handOffRows = 100;
   /** Whether span export on the same thread reads the summaries this ledger hands over (`summary-bus.ts`). */
   private publishing = false;
 

@@ -88,7 +88,7 @@ export class Ledger {
       // Handed over every few ms, in small batches: held here longer, each summary outlives a
       // young-generation GC or two, and a 100 ms batch joined into one string is large enough
       // to be allocated in the old generation. The backend batches its own writes.
-      if (this.summaryRows >= this.batchRows) this.handOff(false);
+      if (this.summaryRows >= (this.backend.handOffRows ?? this.batchRows)) this.handOff(false);
       else if (!this.timer) {
         this.timer = setTimeout(() => void this.handOff(false), this.backend.handOffMs ?? this.flushIntervalMs);
         unref(this.timer);

@@ -5,15 +5,11 @@
  */
 
 /**
- * How often the ledger writes by default: one transaction at most every 25 ms, or as soon as 100
- * rows wait. Small batches keep each write short: on the SQLite ledger a write of 500 rows (250
- * requests) kept the background thread busy for ~2 ms at a time, a burst that took a core from
- * the requests in flight on a small host and showed in their p99 (`npm run bench:accounting`,
- * 2026-11-30: added p99 +0.85 to +2.24 ms in six runs at 500 rows / 100 ms, +0.30 to +0.91 ms in
- * six at 100 rows / 25 ms, for ~2 µs more background CPU per request and the same throughput).
- * It also bounds what a hard crash can lose to the last 25 ms of requests.
+ * How often the ledger commits by default: one transaction at most every 100 ms, or as soon as
+ * 500 rows wait; a hard crash loses at most that window. (The SQLite ledger inserts rows as they
+ * are handed over and only commits on this schedule: `src/node/sqlite-ledger-service.ts`.)
  */
-export const LEDGER_DEFAULTS = { flushIntervalMs: 25, batchRows: 100 } as const;
+export const LEDGER_DEFAULTS = { flushIntervalMs: 100, batchRows: 500 } as const;
 
 /** One row per client request (whatever its outcome, rejected ones included). */
 export interface RequestRow {
@@ -133,6 +129,8 @@ export interface LedgerBackend {
   insertSummaries?(batch: Uint8Array, commit: boolean, fresh: boolean): Promise<void>;
   /** How often `Ledger` hands summaries to `insertSummaries` (default: the flush interval). */
   readonly handOffMs?: number;
+  /** Rows that make `Ledger` hand summaries over at once (default: the batch size). */
+  readonly handOffRows?: number;
   /** From now on, pass fresh summaries on to the background thread's other readers (`summary-bus.ts`). */
   publishSummaries?(): void;
   usage(query: UsageQuery): Promise<UsageGroup[]>;
