@@ -3,7 +3,16 @@
  * `octoroute <command>`: the command line. Each command lives in its own module under `src/cli/`
  * and is loaded only when used, so `serve` starts fast.
  */
-const COMMANDS: Record<string, { describe: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+/**
+ * A command's module: `run` does the work; `usage` (when exported) is printed for
+ * `octoroute <command> --help` or `-h`, before any other option is looked at.
+ */
+interface CommandModule {
+  run(args: string[]): Promise<number>;
+  usage?: string;
+}
+
+const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule> }> = {
   serve: { describe: "run the gateway (default)", load: () => import("./cli/serve.js") },
   sim: { describe: "run the simulated upstream alone", load: () => import("./cli/sim.js") },
   keys: { describe: "keys mint [--tenant NAME]: mint an API key and print the config line", load: () => import("./cli/keys.js") },
@@ -49,7 +58,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  return (await command.load()).run(args);
+  const mod = await command.load();
+  if (mod.usage !== undefined && (args.includes("--help") || args.includes("-h"))) {
+    process.stdout.write(`${mod.usage}\n`);
+    return 0;
+  }
+  return mod.run(args);
 }
 
 main(process.argv.slice(2)).then(

@@ -55,6 +55,14 @@ describe("router eval CLI", () => {
     expect(out.split("\n").find((l) => l.startsWith("length "))).toContain("10.00%");
   });
 
+  it("reads a file saved with a byte-order mark and CRLF line ends as the same data", async () => {
+    const text = readFileSync(join(ROOT, "tests/fixtures/routing/apgr-hand.jsonl"), "utf8");
+    const dir = mkdtempSync(join(tmpdir(), "octoroute-eval-bom-"));
+    const file = join(dir, "windows.jsonl");
+    writeFileSync(file, `\ufeff${text.trim().split("\n").join("\r\n")}\r\n\r\n`);
+    expect(row(await cli("--data", file, "--router", "length"), "length")).toEqual({ apgr: 0.625, cpt50: 50 });
+  });
+
   it("reads scores on another scale (a judge's 1–10) as [0, 1], with the same APGR, and says so", async () => {
     // The hand fixture with right = 10 and wrong = 1: the same curve, so the same 0.625.
     const dir = mkdtempSync(join(tmpdir(), "octoroute-eval-scale-"));
@@ -161,5 +169,50 @@ describe("router calibrate CLI", () => {
     // The same artifact scored as is (held-out use), without cross-validation.
     const evalOut = await cli("--data", fixture, "--router", "classifier", "--artifact", join(dir, "a.json"));
     expect(row(evalOut, "classifier (artifact)").apgr).toBeGreaterThan(0.7);
+
+    // A traffic sample as chat messages is read like routing data; a broken line is named, in one line.
+    const rows = readFileSync(fixture, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { prompt: string });
+    const chat = join(dir, "chat.jsonl");
+    writeFileSync(chat, rows.map((r) => JSON.stringify({ messages: [{ role: "user", content: [{ type: "text", text: r.prompt }] }] })).join("\n"));
+    const fromChat = await run(process.execPath, [join(ROOT, "bin/octoroute.mjs"), "router", "calibrate", "--artifact", join(dir, "a.json"), "--data", chat, "--share", "0.25"], { cwd: ROOT });
+    expect(fromChat.stdout.split("\n").find((l) => l.startsWith("threshold:"))).toBe(stdout.split("\n").find((l) => l.startsWith("threshold:")));
+    const broken = join(dir, "broken.jsonl");
+    writeFileSync(broken, `${JSON.stringify({ prompt: "fine" })}\n{"prompt": \n`);
+    const err = (await run(process.execPath, [join(ROOT, "bin/octoroute.mjs"), "router", "calibrate", "--artifact", join(dir, "a.json"), "--data", broken]).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code: number; stderr: string };
+    expect(err.code).toBe(66);
+    expect(err.stderr).toBe(`octoroute: ${broken}:2: not JSON\n`);
   }, 30_000);
+});
+
+describe("octoroute <command> --help", () => {
+  it("prints each command's usage on stdout and exits 0, without running it", async () => {
+    const cases: Array<[string[], string]> = [
+      [["serve", "--help"], "usage: octoroute serve"],
+      [["sim", "-h"], "usage: octoroute sim"],
+      [["keys", "--help"], "usage: octoroute keys mint"],
+      [["schema", "--help"], "usage: octoroute schema"],
+      [["config", "check", "--help"], "usage: octoroute config check"],
+      [["eval", "--help"], "usage: octoroute eval"],
+      [["router", "--help"], "usage: octoroute router train|eval|calibrate"],
+      [["router", "train", "--help"], "usage: octoroute router train --data"],
+      [["router", "eval", "-h"], "usage: octoroute router eval --data"],
+      [["router", "calibrate", "--help"], "usage: octoroute router calibrate --artifact"],
+    ];
+    const outs = await Promise.all(cases.map(([args]) => run(process.execPath, [join(ROOT, "bin/octoroute.mjs"), ...args], { cwd: ROOT })));
+    outs.forEach(({ stdout, stderr }, i) => {
+      expect(stdout.startsWith(cases[i]![1]), `${cases[i]![0].join(" ")}: ${stdout}`).toBe(true);
+      expect(stderr).toBe("");
+    });
+    // `schema --help` must not have written the schema file, nor `keys --help` minted a key.
+    expect(outs[2]!.stdout).not.toContain("Paste under");
+    const unknown = (await run(process.execPath, [join(ROOT, "bin/octoroute.mjs"), "router", "fit"]).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code: number; stderr: string };
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown router command "fit"');
+  }, 60_000);
 });

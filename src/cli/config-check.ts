@@ -3,6 +3,8 @@ import { ConfigError } from "../config/loader.js";
 import { configPathFrom, loadConfigFile } from "../node/config-file.js";
 import { checkFlags } from "./args.js";
 
+export const usage = "usage: octoroute config check [--config FILE]   (env: OCTOROUTE_CONFIG; reports every problem by path)";
+
 export async function run(args: string[]): Promise<number> {
   // `config check --config FILE`: a mistyped option would otherwise check the default file.
   checkFlags(args[0] === "check" ? args.slice(1) : args, ["config"]);

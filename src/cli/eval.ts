@@ -16,7 +16,7 @@ import { type EvalRecord, runStrategy } from "../eval/run.js";
 import { parseStrategies } from "../eval/spec.js";
 import { startEvalStack } from "../eval/stack.js";
 
-const USAGE = `usage: octoroute eval --dataset FILE [--model NAME | --route NAME] [--strategies LIST]
+export const usage = `usage: octoroute eval --dataset FILE [--model NAME | --route NAME] [--strategies LIST]
   [--limit N] [--offset N] [--concurrency N] [--base-url URL --api-key KEY] [--out DIR]
   [--system TEXT] [--prm-noise X]
 strategies: none, sc:n=4, asc:n=16 (adaptive), bon:n=16, pf:n=16, rebase:w=16, plansearch (params as :key=value)`;
@@ -41,7 +41,7 @@ export async function run(args: string[]): Promise<number> {
     },
   });
   if (values.help || !values.dataset) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage}\n`);
     return values.help ? 0 : 2;
   }
   const strategies = parseStrategies(values.strategies!);

@@ -2,9 +2,11 @@
 import { mintKey } from "../tenants/keys.js";
 import { checkFlags } from "./args.js";
 
+export const usage = "usage: octoroute keys mint [--tenant NAME]   (a new API key and the hash line for the config)";
+
 export async function run(args: string[]): Promise<number> {
   if (args[0] !== "mint") {
-    process.stderr.write("usage: octoroute keys mint [--tenant NAME]\n");
+    process.stderr.write(`${usage}\n`);
     return 2;
   }
   checkFlags(args.slice(1), ["tenant"]);

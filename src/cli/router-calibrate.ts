@@ -10,13 +10,17 @@ import { quantile } from "../router/learning/eval.js";
 import { textFeatures } from "../router/features.js";
 import { vectorize } from "../router/learning/vectorize.js";
 import { checkFlags, flag, numberFlag } from "./args.js";
+import { parseJsonText } from "../jsonl.js";
+import { parsePromptsJsonl } from "../router/learning/dataset.js";
+
+export const usage = "usage: octoroute router calibrate --artifact FILE.json --data PROMPTS.jsonl [--share 0.3]";
 
 export async function run(args: string[]): Promise<number> {
   checkFlags(args, ["artifact", "data", "share"]);
   const artifactPath = flag(args, "artifact");
   const data = flag(args, "data");
   if (!artifactPath || !data) {
-    process.stderr.write("usage: octoroute router calibrate --artifact FILE.json --data PROMPTS.jsonl [--share 0.3]\n");
+    process.stderr.write(`${usage}\n`);
     return 2;
   }
   const share = numberFlag(args, "share", 0.3);
@@ -24,20 +28,13 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write("--share must be between 0 and 1\n");
     return 2;
   }
-  const loaded = loadArtifact(JSON.parse(readFileSync(artifactPath, "utf8")), artifactPath);
+  const loaded = loadArtifact(parseJsonText(readFileSync(artifactPath, "utf8"), artifactPath), artifactPath);
   if (!loaded.artifact.pair) {
     process.stderr.write("calibrate needs a strong/weak (pair) artifact; multi-model routes use the quality knob\n");
     return 2;
   }
-  // Any JSONL with a `prompt` field (routing data, or a sample of real traffic) will do.
-  const prompts = readFileSync(data, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      const p = (JSON.parse(l) as { prompt?: unknown }).prompt;
-      if (typeof p !== "string") throw new Error(`${data}:${i + 1}: no "prompt" string`);
-      return p;
-    });
+  // Any JSONL with prompts (routing data, or a sample of real traffic) will do.
+  const prompts = parsePromptsJsonl(readFileSync(data, "utf8"), data);
   const scores = prompts.map((p) => pairScore(loaded.artifact.labels, predictQuality(loaded, vectorize(textFeatures(p), loaded.artifact.dims))));
   const sorted = [...scores].sort((a, b) => a - b);
   const threshold = quantile(sorted, 1 - share);

@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadArtifact, predictQuality } from "../router/learning/artifact.js";
 import { chooseByUtility } from "../router/learning/choose.js";
+import { parseJsonText } from "../jsonl.js";
 import { DataError, parseRoutingJsonl, type RoutingDataset } from "../router/learning/dataset.js";
 import { costAtQuality, type CostQualityPoint, costQuality, frontier, type PairMetrics, pairMetrics } from "../router/learning/eval.js";
 import { textFeatures } from "../router/features.js";
@@ -25,7 +26,7 @@ const TRAINABLE = new Set(["classifier", "knn"]);
 /** Per-row per-label predicted quality for a router (CV for trainable ones). */
 function predictions(ds: RoutingDataset, router: string, folds: number, artifactPath?: string): number[][] {
   if (artifactPath) {
-    const loaded = loadArtifact(JSON.parse(readFileSync(artifactPath, "utf8")), artifactPath);
+    const loaded = loadArtifact(parseJsonText(readFileSync(artifactPath, "utf8"), artifactPath), artifactPath);
     const labels = loaded.artifact.labels;
     return ds.rows.map((r) => {
       const q = predictQuality(loaded, vectorize(textFeatures(r.prompt), loaded.artifact.dims));
@@ -155,11 +156,13 @@ function multiReport(ds: RoutingDataset, routers: string[], folds: number, artif
   }
 }
 
+export const usage = "usage: octoroute router eval --data FILE.jsonl [--router classifier,knn,length,random,oracle] [--folds 5] [--artifact FILE.json] [--plot FILE.svg] [--cost model=usd,...]";
+
 export async function run(args: string[]): Promise<number> {
   checkFlags(args, ["data", "router", "folds", "artifact", "plot", "cost"]);
   const data = flag(args, "data");
   if (!data) {
-    process.stderr.write("usage: octoroute router eval --data FILE.jsonl [--router classifier,knn,length,random,oracle] [--folds 5] [--artifact FILE.json] [--plot FILE.svg] [--cost model=usd,...]\n");
+    process.stderr.write(`${usage}\n`);
     return 2;
   }
   const ds = parseRoutingJsonl(readFileSync(data, "utf8"), data);

@@ -10,11 +10,13 @@ import { parseRoutingJsonl } from "../router/learning/dataset.js";
 import { DEFAULT_TRAIN, type TrainableRouter, trainArtifact } from "../router/learning/train.js";
 import { checkFlags, flag, numberFlag } from "./args.js";
 
+export const usage = "usage: octoroute router train --data FILE.jsonl [--router classifier|knn] [--out FILE.json] [--dims N] [--l2 X] [--epochs N] [--k N]";
+
 export async function run(args: string[]): Promise<number> {
   checkFlags(args, ["data", "router", "out", "dims", "l2", "epochs", "k"]);
   const data = flag(args, "data");
   if (!data) {
-    process.stderr.write("usage: octoroute router train --data FILE.jsonl [--router classifier|knn] [--out FILE.json] [--dims N] [--l2 X] [--epochs N] [--k N]\n");
+    process.stderr.write(`${usage}\n`);
     return 2;
   }
   const router = (flag(args, "router") ?? "classifier") as TrainableRouter;

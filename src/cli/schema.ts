@@ -11,6 +11,9 @@ export function configJsonSchema(): string {
   return `${JSON.stringify({ ...schema, title: "Octoroute configuration" }, null, 2)}\n`;
 }
 
+export const usage = `usage: octoroute schema [--write | --check]
+  prints the config's JSON Schema; --write saves it to ${SCHEMA_PATH}; --check fails when that file is out of date`;
+
 export async function run(args: string[]): Promise<number> {
   checkFlags(args, [], ["write", "check"]);
   const text = configJsonSchema();

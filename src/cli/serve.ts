@@ -5,7 +5,8 @@ import { closeAllDatabases } from "../node/database.js";
 import { ListenError } from "../node/listen-error.js";
 import { startGateway } from "../node.js";
 
-const USAGE = "usage: octoroute serve [--config FILE] [--port N]   (env: OCTOROUTE_CONFIG, PORT)\n";
+export const usage = "usage: octoroute serve [--config FILE] [--port N]   (env: OCTOROUTE_CONFIG, PORT)";
+const USAGE = `${usage}\n`;
 
 export async function run(args: string[]): Promise<number> {
   // An unknown or incomplete option is a mistake to point out, not something to start without.

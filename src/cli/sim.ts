@@ -4,6 +4,8 @@ import { startSim } from "../sim/server.js";
 import { checkFlags } from "./args.js";
 import { ListenError } from "../node/listen-error.js";
 
+export const usage = "usage: octoroute sim [--port N] [--host ADDR] [--config sim.yaml]   (env: SIM_PORT; default port 4010)";
+
 export async function run(args: string[]): Promise<number> {
   const get = (flag: string) => {
     const i = args.indexOf(flag);

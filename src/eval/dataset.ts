@@ -4,6 +4,7 @@
  * extraction the voting strategies use.
  */
 import { readFileSync } from "node:fs";
+import { DataError, jsonlRecords } from "../jsonl.js";
 import { extractAnswer } from "../strategies/answers.js";
 
 export interface EvalItem {
@@ -13,10 +14,10 @@ export interface EvalItem {
 }
 
 export function loadDataset(path: string, offset = 0, limit = Number.POSITIVE_INFINITY): EvalItem[] {
-  const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.trim());
-  return lines.slice(offset, offset + limit).map((line, i) => {
-    const rec = JSON.parse(line) as { question?: unknown; answer?: unknown };
-    if (typeof rec.question !== "string" || rec.answer === undefined) throw new Error(`${path}:${offset + i + 1}: expected {question, answer}`);
+  const records = jsonlRecords(readFileSync(path, "utf8"), path);
+  return records.slice(offset, offset + limit).map(({ line, value }) => {
+    const rec = (value ?? {}) as { question?: unknown; answer?: unknown };
+    if (typeof rec.question !== "string" || rec.answer === undefined) throw new DataError(`${path}:${line}: expected {question, answer}`);
     return { question: rec.question, key: extractAnswer(String(rec.answer)).key };
   });
 }

@@ -4,6 +4,7 @@
  * missing or malformed artifact fails the load — or a reload, which then keeps the old config.
  */
 import { readFileSync } from "node:fs";
+import { withoutBom } from "../jsonl.js";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../config/loader.js";
 import type { OctorouteConfig } from "../config/schema.js";
@@ -22,7 +23,7 @@ export function prepareRouterConfig(config: OctorouteConfig, baseDir: string): O
     if (!r || (r.type !== "classifier" && r.type !== "knn") || typeof r.artifact !== "string") continue;
     const path = isAbsolute(r.artifact) ? r.artifact : resolve(baseDir, r.artifact);
     try {
-      r.artifact = JSON.parse(readFileSync(path, "utf8")) as typeof r.artifact;
+      r.artifact = JSON.parse(withoutBom(readFileSync(path, "utf8"))) as typeof r.artifact;
     } catch (err) {
       problems.push(`routes.${name}.router.artifact: cannot load ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }

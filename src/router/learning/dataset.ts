@@ -4,6 +4,9 @@
  * normalised to one row shape. Used by `octoroute router train|eval|calibrate` and the knn router.
  */
 import { z } from "zod";
+import { DataError, jsonlRecords } from "../../jsonl.js";
+
+export { DataError };
 
 /**
  * An outcome: a score in [0,1] (1/0 for right/wrong; other scales are mapped onto it, see
@@ -22,6 +25,7 @@ const promptFields = {
   turns: z.array(z.string()).optional(),
   messages: z.array(z.looseObject({ content })).optional(),
 };
+const promptRow = z.looseObject(promptFields);
 const idField = z.union([z.string(), z.number().transform(String)]).optional();
 const pairRow = z.looseObject({ id: idField, ...promptFields, strong: outcome, weak: outcome });
 const multiRow = z.looseObject({
@@ -36,11 +40,6 @@ function promptText(d: { prompt?: string | string[] | Array<{ content: string }>
   if (p === undefined) return undefined;
   if (typeof p === "string") return p;
   return p.map((t) => (typeof t === "string" ? t : t.content)).join("\n\n");
-}
-
-/** Routing data that cannot be read (the CLI prints its message alone, without a stack). */
-export class DataError extends Error {
-  override name = "DataError";
 }
 
 export interface RoutingRow {
@@ -61,34 +60,44 @@ export interface RoutingDataset {
   notes: string[];
 }
 
+/**
+ * The prompt of every line of a JSONL sample (routing data, or logged traffic): any row with a
+ * prompt in one of the forms routing data takes (`prompt`, `turns` or `messages`); other fields
+ * are ignored. Throws naming the first line without one.
+ */
+export function parsePromptsJsonl(text: string, source = "data"): string[] {
+  const prompts: string[] = [];
+  for (const { line, value } of jsonlRecords(text, source)) {
+    const row = promptRow.safeParse(value);
+    const prompt = row.success ? promptText(row.data) : undefined;
+    if (prompt === undefined) throw new DataError(`${source}:${line}: no prompt (a string, a list of turns or chat messages, in "prompt", "turns" or "messages")`);
+    prompts.push(prompt);
+  }
+  if (!prompts.length) throw new DataError(`${source}: no rows`);
+  return prompts;
+}
+
 /** Parses JSONL text; throws naming the first bad line. */
 export function parseRoutingJsonl(text: string, source = "data"): RoutingDataset {
   const rows: RoutingRow[] = [];
   let pairHoles = 0;
   let kind: RoutingDataset["kind"] | undefined;
   const models = new Set<string>();
-  text.split("\n").forEach((line, i) => {
-    if (!line.trim()) return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      throw new DataError(`${source}:${i + 1}: not JSON`);
-    }
+  for (const { line, value: raw } of jsonlRecords(text, source)) {
     const pair = pairRow.safeParse(raw);
     const multi = pair.success ? undefined : multiRow.safeParse(raw);
     const data = pair.success ? pair.data : multi?.success ? multi.data : undefined;
     const prompt = data && promptText(data);
-    if (!data || prompt === undefined) throw new DataError(`${source}:${i + 1}: expected {prompt, strong, weak} or {prompt, scores, costs} (prompt: a string, a list of turns or chat messages; also as "turns" or "messages")`);
+    if (!data || prompt === undefined) throw new DataError(`${source}:${line}: expected {prompt, strong, weak} or {prompt, scores, costs} (prompt: a string, a list of turns or chat messages; also as "turns" or "messages")`);
     const rowKind = pair.success ? "pair" : "multi";
-    if (kind && kind !== rowKind) throw new DataError(`${source}:${i + 1}: mixes pair and multi-model rows`);
+    if (kind && kind !== rowKind) throw new DataError(`${source}:${line}: mixes pair and multi-model rows`);
     kind = rowKind;
-    const id = data.id ?? `row-${i + 1}`;
+    const id = data.id ?? `row-${line}`;
     if (pair.success) {
       const { strong, weak } = pair.data;
       if (strong === null || weak === null) {
         pairHoles++;
-        return;
+        continue;
       }
       rows.push({ id, prompt, quality: { strong, weak } });
     } else {
@@ -96,7 +105,7 @@ export function parseRoutingJsonl(text: string, source = "data"): RoutingDataset
       for (const m of Object.keys(d.scores)) models.add(m);
       rows.push({ id, prompt, quality: defined(d.scores), cost: d.costs && defined(d.costs) });
     }
-  });
+  }
   if (!kind) throw new DataError(`${source}: no rows`);
   if (kind === "pair") {
     if (!rows.length) throw new DataError(`${source}: no row has both outcomes`);
