@@ -2,6 +2,7 @@
  * Node entry: the Hono app on @hono/node-server with an undici pool per process, the built-in sim
  * when the config enables it, config reload (SIGHUP, file watch) and graceful shutdown.
  */
+import { configWarnings } from "./config/warnings.js";
 import { watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
 import type { AddressInfo, Socket } from "node:net";
@@ -100,12 +101,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const routerBase = configPath ? dirname(configPath) : process.cwd();
   const routerStore = routerStoreFor(initial);
   let current = withRouters(buildRuntime(prepareRouterConfig(initial, routerBase), http, configPath ? loadPriceCatalog(initial, configPath) : {}), routerStore);
+  for (const w of configWarnings(initial)) log(`warning: ${w}`);
   const reload = (): Error | null => {
     if (!configPath) return new Error("config was not loaded from a file");
     try {
       const next = loadConfigFile(configPath);
       current = withRouters(buildRuntime(prepareRouterConfig(next, routerBase), http, loadPriceCatalog(next, configPath)), routerStore);
       log(`config reloaded (generation ${current.generation})`);
+      for (const w of configWarnings(next)) log(`warning: ${w}`);
       return null;
     } catch (err) {
       log(`config reload failed, keeping the previous config: ${(err as Error).message}`);

@@ -69,4 +69,17 @@ describe("config", () => {
     expect(err!.code).not.toBe(0);
     expect(err!.stderr).toContain('models.m.provider: unknown provider "nope"');
   });
+
+  it("warns, without refusing the config, of a tenant that may call nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "octoroute-cfg-"));
+    const file = join(dir, "locked.yaml");
+    const hash = `sha256:${"a".repeat(64)}`;
+    writeFileSync(file, `providers: { p: { type: openai, baseUrl: "http://127.0.0.1:9/v1" } }\nmodels: { m: { provider: p } }\ntenants:\n  open: { keys: ["${hash}"], models: ["*"] }\n  locked: { keys: ["sha256:${"b".repeat(64)}"] }\n`);
+    const { stdout } = await run("npx", ["tsx", "src/cli.ts", "config", "check", "--config", file]);
+    const warnings = stdout.split("\n").filter((l) => l.startsWith("warning:"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('tenant "locked" may call no model and no route');
+    expect(warnings[0]).toContain("tenants.locked.models");
+    expect(stdout).toContain(": ok (1 models, 0 routes, 2 tenants)");
+  });
 });

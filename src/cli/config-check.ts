@@ -2,6 +2,7 @@
 import { ConfigError } from "../config/loader.js";
 import { configPathFrom, loadConfigFile } from "../node/config-file.js";
 import { checkFlags } from "./args.js";
+import { configWarnings } from "../config/warnings.js";
 
 export const usage = "usage: octoroute config check [--config FILE]   (env: OCTOROUTE_CONFIG; reports every problem by path)";
 
@@ -11,6 +12,7 @@ export async function run(args: string[]): Promise<number> {
   const path = configPathFrom(args, process.env);
   try {
     const cfg = loadConfigFile(path);
+    for (const w of configWarnings(cfg)) console.log(`warning: ${w}`);
     console.log(`${path}: ok (${Object.keys(cfg.models).length} models, ${Object.keys(cfg.routes).length} routes, ${Object.keys(cfg.tenants).length} tenants)`);
     return 0;
   } catch (err) {
