@@ -27,8 +27,9 @@ afterEach(async () => {
 /** The counter store under test: `counters:` config for each gateway the test starts. */
 let counters: (() => Record<string, unknown>) | undefined;
 
-async function stack(patch: (cfg: Record<string, unknown>) => void): Promise<Stack> {
+async function stack(patch: (cfg: Record<string, unknown>) => void, reloadable = false): Promise<Stack> {
   const s = await startStack({
+    reloadable,
     patch: (cfg) => {
       if (counters) cfg.counters = counters();
       patch(cfg);
@@ -159,6 +160,28 @@ for (const store of STORES) {
       expect(res.status).toBe(429);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
       expect((await usageTotals(second)).cost_usd).toBeCloseTo(spent, 12);
+    });
+
+    it("counts what a tenant without a budget spends, so a budget given later by a reload starts from it", async () => {
+      // team-a has no budget and no limit: its requests reserve nothing and wait for no store.
+      const s = await stack(() => {}, true);
+      for (let i = 0; i < 3; i++) expect((await chat(s, "spend before any budget", 30)).status).toBe(200);
+      expect((await chat(s, "no rate-limit headers either", 30)).headers.get("x-ratelimit-limit-requests")).toBeNull();
+      const spent = (await usageTotals(s)).cost_usd;
+      expect(spent).toBeGreaterThan(0);
+      // Spend is added when each request ends (not awaited by it): wait until the store has all of it.
+      const tenantSpend = async () => (await s.gateway.accounting!.store.spend("tenant:team-a", Date.now())).day;
+      for (let i = 0; i < 100 && Math.abs((await tenantSpend()) - spent) > 1e-12; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await tenantSpend()).toBeCloseTo(spent, 12);
+
+      const reservation = worstCaseCost(LARGE, estimateTokens([{ role: "user", content: "after the budget" }]), 30);
+      s.reconfigure((cfg) => (tenants(cfg)["team-a"]!.budget = { usdPerDay: spent + reservation / 2 }));
+      const res = await chat(s, "after the budget", 30);
+      expect(res.status).toBe(429);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
+      // Without the budget again, nothing refuses it.
+      s.reconfigure((cfg) => delete tenants(cfg)["team-a"]!.budget);
+      expect((await chat(s, "after the budget", 30)).status).toBe(200);
     });
   });
 

@@ -137,6 +137,8 @@ describe.runIf(HAVE_REDIS || IN_CI)("when Redis goes away", () => {
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("counters_unavailable");
     expect(refused.headers.get("retry-after")).toBe("1");
+    // A tenant with neither budget nor limit has nothing to check: served even by `deny`, with no wait on Redis.
+    expect((await chat(deny, "nothing to check", 5, KEY_B, "sim-small")).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await chat(allow, "unchecked", 5)).status).toBe(200);
     // The budgets view still answers: the limits, and no spend figures it cannot read.
     const view = await fetch(`${allow.gateway.url}/v1/usage/budgets`, { headers: { authorization: `Bearer ${KEY_A}` } });

@@ -80,8 +80,14 @@ export class DurableObjectCounterStore implements CounterStore {
     return done;
   }
 
-  async addSpend(scope: string, day: string, usd: number): Promise<void> {
-    await this.call(this.tenantOf(scope), { op: "addSpend", scope, day, usd });
+  /**
+   * Also how a tenant without budgets or limits records what a request cost, when it ends
+   * (`admission.ts`): handed to the `waitUntil` of the request it runs for, if any.
+   */
+  addSpend(scope: string, day: string, usd: number): Promise<void> {
+    const done = this.call<unknown>(this.tenantOf(scope), { op: "addSpend", scope, day, usd }).then(() => undefined);
+    keepAlive(done.catch(() => {}), requestContext.getStore());
+    return done;
   }
 
   spend(scope: string, now: number): Promise<ScopeSpend> {

@@ -2,7 +2,7 @@
  * A real stack for end-to-end tests: the sim on a free loopback port, the gateway on another, and
  * the official `openai` SDK pointed at the gateway. Nothing is mocked.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
@@ -58,6 +58,11 @@ export interface Stack {
   baseURL: string;
   config: OctorouteConfig;
   client(key?: string, opts?: ConstructorParameters<typeof OpenAI>[0]): OpenAI;
+  /**
+   * Edits the config the stack started with and reloads it, as an operator editing the file
+   * would (the gateway reads it from a file of its own). Throws what a refused reload says.
+   */
+  reconfigure(patch: (cfg: Record<string, unknown>) => void): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,12 @@ export interface StackOptions {
   plugins?: GatewayPlugin[];
   /** Receives the gateway's log lines (default: dropped). */
   log?: (msg: string) => void;
+  /**
+   * Start from a config file (in a directory of its own), so that `reconfigure` can reload it.
+   * Off by default: relative paths in the config (router artifacts) then resolve against that
+   * directory, not the project's.
+   */
+  reloadable?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -76,7 +87,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const raw = baseConfig(sim.url);
   opts.patch?.(raw);
   const config = parseConfig(JSON.stringify(raw), process.env, "test config");
-  const gateway = await startGateway({ config, port: 0, hooks: opts.hooks, plugins: opts.plugins, log: opts.log ?? (() => {}) });
+  // The config as a file, so that `reconfigure` can reload it (interpolated already: no `${...}` left).
+  const file = opts.reloadable ? join(mkdtempSync(join(tmpdir(), "octoroute-config-")), "octoroute.json") : undefined;
+  if (file) writeFileSync(file, JSON.stringify(raw));
+  const gateway = await startGateway({ config: file ?? config, port: 0, hooks: opts.hooks, plugins: opts.plugins, log: opts.log ?? (() => {}) });
   const baseURL = `${gateway.url}/v1`;
   return {
     sim,
@@ -84,6 +98,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     baseURL,
     config,
     client: (key = KEY_A, extra = {}) => new OpenAI({ apiKey: key, baseURL, maxRetries: 0, timeout: 20_000, ...extra }),
+    reconfigure(patch) {
+      if (!file) throw new Error("startStack({ reloadable: true }) to reconfigure");
+      patch(raw);
+      writeFileSync(file, JSON.stringify(raw));
+      const err = gateway.reload();
+      if (err) throw err;
+    },
     close: async () => {
       await gateway.close();
       await sim.close();

@@ -11,7 +11,7 @@ import type { Admission, AdmissionRequest } from "../../api/hooks.js";
 import type { Price } from "../../config/common.js";
 import { worstCaseCost } from "../../telemetry/pricing.js";
 import type { AccountTotals } from "../../telemetry/usage.js";
-import { type CounterStore, keyScope, type LimitStatus, type ScopePolicy, tenantScope } from "./types.js";
+import { type CounterStore, keyScope, type LimitStatus, type ScopePolicy, tenantScope, utcDay } from "./types.js";
 
 export interface AdmissionOptions {
   store: CounterStore;
@@ -33,17 +33,19 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
   let reservations = 0;
   // An identity (one key of one tenant, in one config generation) always has the same scopes:
   // made once, their names are the same strings every time, so store lookups don't rehash them.
-  const scopesOf = new WeakMap<AdmissionRequest["identity"], ScopePolicy[]>();
+  const scopesOf = new WeakMap<AdmissionRequest["identity"], ScopePolicy[] | Unlimited>();
   return async (req) => {
     const id = req.identity;
     let scopes = scopesOf.get(id);
     if (!scopes) {
-      scopes = [
+      const policies = [
         { scope: tenantScope(id.tenant), budget: id.config.budget, limits: id.config.limits },
         { scope: keyScope(id.tenant, id.keyId), budget: id.keyConfig?.budget, limits: id.keyConfig?.limits },
       ];
+      scopes = policies.some(limited) ? policies : { unlimited: policies.map((p) => p.scope) };
       scopesOf.set(id, scopes);
     }
+    if (!Array.isArray(scopes)) return spendOnly(opts.store, scopes.unlimited, now);
     const calls = Math.max(1, req.maxCalls);
     const usd = Math.min(worstCaseCost(opts.priceOf(req.model), req.promptTokens, req.maxOutputTokens, calls), req.maxUsd ?? Infinity);
     const tokens = Math.min((req.promptTokens + req.maxOutputTokens) * calls, req.maxTokens ?? Infinity);
@@ -78,6 +80,39 @@ export function budgetAdmission(opts: AdmissionOptions): (req: AdmissionRequest)
     const headers = rateLimitHeaders(result);
     if (headers) admission.headers = headers;
     return admission;
+  };
+}
+
+/** Scopes with neither a budget nor a limit: nothing to check or reserve. */
+interface Unlimited {
+  unlimited: string[];
+}
+
+function limited(p: ScopePolicy): boolean {
+  const b = p.budget;
+  const l = p.limits;
+  return b?.usdPerDay !== undefined || b?.usdPerMonth !== undefined || l?.rpm !== undefined || l?.tpm !== undefined;
+}
+
+/**
+ * A tenant and key with no budget and no limit: nothing can refuse the request, so it waits for
+ * no store (with Redis or a Durable Object, a round trip saved on every request), and its cost
+ * is added to the scopes' spend when it ends, as a settlement would. A budget that a later
+ * reload gives them therefore starts from what they spent before it; their requests in flight
+ * at that moment are not counted against it until they end, and a new rpm/tpm limit counts
+ * from the reload on.
+ */
+function spendOnly(store: CounterStore, scopes: string[], now: () => number): Admission {
+  let settled = false;
+  return {
+    settle(totals: AccountTotals) {
+      if (settled) return;
+      settled = true;
+      const usd = totals.costUsd ?? 0;
+      if (!(usd > 0)) return;
+      const day = utcDay(now());
+      for (const scope of scopes) void store.addSpend(scope, day, usd).catch(() => {});
+    },
   };
 }
 
