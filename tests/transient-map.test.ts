@@ -42,4 +42,37 @@ describe("TransientMap", () => {
     expect(m.size).toBe(0);
     expect([...m.values()]).toEqual([]);
   });
+
+  it("keeps an entry that outlives a thousand later keys apart from the key that shares its slot", () => {
+    const m = new TransientMap<number | string, string>();
+    m.set(7, "long-lived");
+    // 7 + 1024 lands on the same slot while 7 is still there: both stay reachable, each by its own key.
+    for (let i = 8; i <= 7 + 2048; i++) {
+      m.set(i, `r${i}`);
+      if (i > 16) m.delete(i - 8);
+    }
+    expect(m.get(7)).toBe("long-lived");
+    expect(m.get(7 + 1024)).toBeUndefined(); // deleted by the churn, as any other
+    m.set(7 + 2048 + 1024, "same slot as 7");
+    expect(m.get(7)).toBe("long-lived");
+    expect(m.get(7 + 2048 + 1024)).toBe("same slot as 7");
+    expect(m.delete(7)).toBe(true);
+    expect(m.has(7)).toBe(false);
+    expect(m.get(7 + 2048 + 1024)).toBe("same slot as 7");
+    // Re-setting a key kept in the dictionary updates it there, not a second copy in its freed slot.
+    m.set(7 + 2048 + 1024, "updated");
+    expect([...m.entries()].filter(([k]) => k === String(7 + 2048 + 1024))).toEqual([[String(7 + 2048 + 1024), "updated"]]);
+    // Negative, fractional and string keys, and object order over all of them.
+    m.set(-1, "neg").set(2.5, "frac").set("x", "str");
+    expect(m.get(-1)).toBe("neg");
+    expect(m.get(2.5)).toBe("frac");
+    const keys = [...m.entries()].map(([k]) => k);
+    const ints = keys.filter((k) => /^\d+$/.test(k));
+    expect(ints).toEqual([...ints].sort((a, b) => Number(a) - Number(b)));
+    expect(keys.indexOf("x")).toBeGreaterThan(keys.indexOf(ints[ints.length - 1]!));
+    expect(m.size).toBe(keys.length);
+    // Deleting while iterating is safe.
+    for (const [k] of m.entries()) m.delete(/^\d+$/.test(k) ? Number(k) : k === "-1" ? -1 : k === "2.5" ? 2.5 : k);
+    expect(m.size).toBe(0);
+  });
 });
