@@ -321,6 +321,43 @@ describe("budgets and rate limits under workerd (Durable Object counters)", () =
     expect((await ask(KEY_STREAMER, "after restart")).code).toBe("budget_exceeded");
     expect((await ask(KEY_A, "after restart")).status).toBe(200);
   }, 120_000);
+
+  it("counts what a tenant without a budget spends (plain and streamed), so a budget given later starts from it", async () => {
+    // team-a has no budget and no limit: its requests skip the object before the upstream call and
+    // send their spend after it, handed to the request's waitUntil.
+    expect((await ask(KEY_A, "no budget, plain")).status).toBe(200);
+    const stream = await client.chat.completions.create({ model: "sim-fast", messages: [{ role: "user", content: "no budget, streamed" }], max_tokens: 20, stream: true, stream_options: { include_usage: true } });
+    for await (const _ of stream) void _;
+    // Today's spend of team-a, from the ledger; wait until the last request's row is there.
+    const today = new Date().toISOString().slice(0, 10);
+    const spentToday = async () => {
+      const res = await fetch(new URL(`/v1/usage?group_by=tenant&from=${today}`, client.baseURL.replace(/\/v1$/, "")), { headers: { authorization: `Bearer ${KEY_A}` } });
+      return ((await res.json()) as { totals: { requests: number; cost_usd: number } }).totals;
+    };
+    let before = await spentToday();
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await spentToday();
+      if (now.requests === before.requests && i >= 5) break;
+      before = now;
+    }
+    expect(before.cost_usd).toBeGreaterThan(0);
+    // Room for about half of one more request: refused only if the object has all of that spend.
+    const originalTenant = structuredClone((config.tenants as Record<string, Record<string, unknown>>)["team-a"]!);
+    (config.tenants as Record<string, Record<string, unknown>>)["team-a"]!.budget = { usdPerDay: before.cost_usd + 2e-6 };
+    try {
+      await worker.dispose();
+      const url = await startWorker();
+      client = new OpenAI({ apiKey: KEY_A, baseURL: new URL("/v1", url).toString(), maxRetries: 0, timeout: 20_000 });
+      expect((await ask(KEY_A, "with the new budget")).code).toBe("budget_exceeded");
+    } finally {
+      (config.tenants as Record<string, Record<string, unknown>>)["team-a"] = originalTenant;
+      await worker.dispose();
+      const url = await startWorker();
+      client = new OpenAI({ apiKey: KEY_A, baseURL: new URL("/v1", url).toString(), maxRetries: 0, timeout: 20_000 });
+    }
+    expect((await ask(KEY_A, "without it again")).status).toBe(200);
+  }, 120_000);
 });
 
 describe("usage ledger under workerd (D1)", () => {
